@@ -1,0 +1,25 @@
+"""Index executions by creation time, for an administrator's listing of everyone's.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25 08:41:52.998949
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.create_index("ix_executions_created_at", ["created_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.drop_index("ix_executions_created_at")

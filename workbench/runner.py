@@ -1,0 +1,633 @@
+"""The execution runner: the service layer, the agent engine and tracking, wired together.
+
+`start_execution` checks the agent's spec against the inputs, persists the execution PENDING
+(the service layer snapshots the spec), decrypts the owner's keys (the audited
+`credentials_for` path), starts its MLflow recording and submits it to the engine, returning at
+once. The engine calls back on its own thread; the runner only enqueues there. One recorder
+thread takes the events in order and, for each, writes the execution and step rows, then hands
+the event to the execution's subscribers (the live channel, the dashboard), so a subscriber that
+sees `execution_finished` can read the final row. Nothing here runs on the web server's event
+loop: every method that touches the database or the engine blocks and is called from a worker
+thread.
+
+Executions never get lost (DESIGN.md §3.5): `start()` first fails whatever a previous process
+left PENDING or RUNNING ("interrupted by server restart"); an engine run that ends without its
+final event is finished from the engine's result; `cancel_execution` returns once the status is
+final (SECURITY.md S12). Tracking never holds anything up: MLflow being down only marks the
+execution's `tracking_status`, and finished executions MLflow has not received are replayed
+from the database into it in the background at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from agents import events
+from agents.credentials import Credentials, ProviderCredential, scrub
+from agents.modelref import ModelRef, ModelRefError
+from agents.spec import AgentSpec, SpecValidationError
+from workbench.db.enums import ExecutionStatus, TrackingStatus
+from workbench.errors import (
+    ConfigurationError,
+    FieldError,
+    InvalidInput,
+    PermissionDenied,
+    Unprocessable,
+    WorkbenchError,
+)
+from workbench.services import SYSTEM, Actor, Execution, Services
+
+log = logging.getLogger(__name__)
+
+EventCallback = Callable[[events.Event], None]
+ENGINE_START_TIMEOUT_S = 180.0
+CANCEL_TIMEOUT_S = 60.0
+WATCH_INTERVAL_S = 0.5
+
+
+class ExecutionHandleLike(Protocol):
+    def cancel(self) -> None: ...
+    def done(self) -> bool: ...
+    def result(self, timeout: float | None = None) -> Any: ...
+
+
+class EngineLike(Protocol):
+    """What the runner needs of `agents.engine.Engine`."""
+
+    def submit(
+        self,
+        spec: AgentSpec,
+        inputs: Mapping[str, Any],
+        credentials: Credentials,
+        *,
+        on_event: EventCallback | None = None,
+        execution_id: str | None = None,
+        cache_scope: str | None = None,
+    ) -> ExecutionHandleLike: ...
+
+    def close(self) -> None: ...
+
+
+class TrackerLike(Protocol):
+    """What the runner needs of `tracking.Tracker`."""
+
+    def start(
+        self, context: Any, *, secrets: Iterable[str] = ()
+    ) -> Callable[[events.Event], None]: ...
+    def record(
+        self, context: Any, events: Iterable[events.Event], *, secrets: Iterable[str] = ()
+    ) -> Any: ...
+    def close(self, timeout: float | None = 30.0) -> None: ...
+
+
+class SpecNotExecutable(Unprocessable):
+    """The agent's spec, or the inputs given, cannot be executed; `errors` names each problem."""
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """Whether a stored key can be used, and a secret-free sentence saying so."""
+
+    ok: bool
+    message: str
+
+
+@dataclass
+class _Live:
+    """An execution this process submitted and has not finished yet."""
+
+    execution_id: uuid.UUID
+    handle: ExecutionHandleLike | None
+    secrets: tuple[str, ...]
+    submitted_at: float = field(default_factory=time.monotonic)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+
+KEY_CHECK_TIMEOUT_S = 15.0
+_ANTHROPIC_VERSION = "2023-06-01"
+
+
+def probe_key(provider: str, api_key: str, base_url: str | None, *, hint: str) -> KeyCheck:
+    """Ask the provider to list its models with `api_key` (no tokens spent); never says the key."""
+    from agents.providers import DEFAULT_BASE_URLS  # the SDKs behind it load slowly
+
+    base = (base_url or DEFAULT_BASE_URLS.get(provider, "")).rstrip("/")
+    if not base:
+        return KeyCheck(False, f"the {provider} key {hint} has no server URL to try")
+    if provider == "anthropic":
+        url, headers = (
+            f"{base}/v1/models",
+            {"x-api-key": api_key, "anthropic-version": _ANTHROPIC_VERSION},
+        )
+    elif provider == "google":
+        url, headers = f"{base}/v1beta/models", {"x-goog-api-key": api_key}
+    else:  # openai and openai-compatible servers
+        url, headers = f"{base}/models", {"Authorization": f"Bearer {api_key}"}
+    try:
+        with httpx.Client(timeout=KEY_CHECK_TIMEOUT_S, trust_env=False) as client:
+            status = client.get(url, headers=headers).status_code
+    except httpx.HTTPError as e:
+        reason = scrub(str(e) or type(e).__name__, [api_key])
+        return KeyCheck(False, f"could not reach {provider} at {base}: {reason}")
+    if status == 200:
+        return KeyCheck(True, f"{provider} accepted the key {hint}")
+    if status in (401, 403):
+        return KeyCheck(False, f"{provider} refused the key {hint} ({status}): store a valid one")
+    if status == 429:
+        return KeyCheck(True, f"{provider} knows the key {hint} but is rate-limiting it (429)")
+    return KeyCheck(False, f"{provider} answered {status} when asked to list its models")
+
+
+def providers_of(spec: AgentSpec) -> set[str]:
+    """The providers whose keys an execution of `spec` needs."""
+    providers = set()
+    for step in spec.substeps:
+        for model in step.model_refs(spec.defaults).values():
+            if not model:
+                continue
+            try:
+                providers.add(ModelRef.parse(model).provider)
+            except ModelRefError:
+                continue  # the spec check reports it
+    return providers
+
+
+class ExecutionRunner:
+    """Runs executions for the web layers; see the module docstring."""
+
+    def __init__(
+        self,
+        services: Services,
+        engine_factory: Callable[[], EngineLike],
+        *,
+        tracker: TrackerLike | None = None,
+        context_factory: Callable[..., Any] | None = None,
+        provider_base_urls: Mapping[str, str] | None = None,
+        on_finished: Callable[[str, float], None] | None = None,
+        on_event: EventCallback | None = None,
+    ) -> None:
+        self._services = services
+        self._engine_factory = engine_factory
+        self._tracker = tracker
+        self._context_factory = context_factory
+        self._base_urls = dict(provider_base_urls or {})
+        self._on_finished = on_finished
+        self._on_event = on_event
+        self._engine: EngineLike | None = None
+        self._engine_error: BaseException | None = None
+        self._engine_ready = threading.Event()
+        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._live: dict[uuid.UUID, _Live] = {}
+        self._subscribers: dict[uuid.UUID, list[EventCallback]] = {}
+        self._closed = False
+        self._recorder = threading.Thread(
+            target=self._record_loop, name="workbench-runner", daemon=True
+        )
+
+    # ---- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> list[uuid.UUID]:
+        """Fail what a previous process left unfinished, then start working. Returns those ids."""
+        interrupted = self._services.executions.recover_interrupted()
+        self._recorder.start()
+        threading.Thread(
+            target=self._start_engine, name="workbench-engine-start", daemon=True
+        ).start()
+        if self._tracker is not None and self._context_factory is not None:
+            threading.Thread(
+                target=self._backfill_tracking, name="workbench-backfill", daemon=True
+            ).start()
+        return interrupted
+
+    def close(self) -> None:
+        """Stop: executions still running are left to the next start's recovery."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(("stop",))
+        if self._recorder.is_alive():
+            self._recorder.join(10)
+        if self._engine is not None:
+            try:
+                self._engine.close()
+            except Exception:  # closing must not fail the shutdown
+                log.exception("closing the agent engine failed")
+        if self._tracker is not None:
+            self._tracker.close(10)
+
+    def _start_engine(self) -> None:
+        try:
+            self._engine = self._engine_factory()
+            log.info("agent engine ready")
+        except BaseException as e:  # reported to whoever executes next
+            self._engine_error = e
+            log.exception("the agent engine could not start")
+        finally:
+            self._engine_ready.set()
+
+    def engine(self, timeout: float = ENGINE_START_TIMEOUT_S) -> EngineLike:
+        """The engine, once started (blocking)."""
+        if not self._engine_ready.wait(timeout):
+            raise ConfigurationError("the agent engine is still starting; try again shortly")
+        if self._engine is None:
+            raise ConfigurationError(f"the agent engine could not start: {self._engine_error}")
+        return self._engine
+
+    # ---- what users do ------------------------------------------------------------------
+
+    def start_execution(
+        self, actor: Actor, agent_id: uuid.UUID | str, inputs: Mapping[str, Any] | None = None
+    ) -> Execution:
+        """Persist a PENDING execution of the agent and submit it; returns at once."""
+        inputs = {} if inputs is None else inputs
+        if not isinstance(inputs, Mapping):
+            raise InvalidInput("invalid input: inputs: must be a JSON object", field="inputs")
+        agent = self._services.agents.get_agent(actor, agent_id)
+        spec = self._checked_spec(agent.name, agent.configuration, agent.substeps, inputs)
+        execution = self._services.executions.create_execution(actor, agent.id, inputs)
+        try:
+            self._submit(actor, execution, spec, inputs)
+        except WorkbenchError as e:
+            self._fail(execution.id, e.message, secrets=())
+        except Exception as e:  # the engine refused it; the execution must not stay PENDING
+            log.exception("submitting execution %s failed", execution.id)
+            self._fail(execution.id, f"the execution could not be started: {e}", secrets=())
+        return self._services.executions.get_execution(actor, execution.id)
+
+    def cancel_execution(self, actor: Actor, execution_id: uuid.UUID | str) -> Execution:
+        """Stop the execution; when this returns, no further step starts and its status is final."""
+        execution = self._services.executions.request_cancel(actor, execution_id)
+        with self._lock:
+            live = self._live.get(execution.id)
+        if live is not None and live.handle is not None:
+            live.handle.cancel()
+            if not live.finished.wait(CANCEL_TIMEOUT_S):
+                log.warning("execution %s did not report its end after cancel", execution.id)
+        self._services.executions.finish(
+            execution.id, ExecutionStatus.CANCELLED, error="cancelled by the user"
+        )
+        return self._services.executions.get_execution(actor, execution.id)
+
+    def subscribe(
+        self, actor: Actor, execution_id: uuid.UUID | str, callback: EventCallback
+    ) -> Callable[[], None]:
+        """Call `callback` (on the runner's thread) with each further event of the execution.
+
+        Raises `NotFound` if `actor` may not read it. Returns the function that unsubscribes.
+        """
+        execution = self._services.executions.get_execution(actor, execution_id)
+        key = execution.id
+        with self._lock:
+            self._subscribers.setdefault(key, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                callbacks = self._subscribers.get(key, [])
+                if callback in callbacks:
+                    callbacks.remove(callback)
+                if not callbacks:
+                    self._subscribers.pop(key, None)
+
+        return unsubscribe
+
+    def check_key(self, actor: Actor, key_id: uuid.UUID | str) -> KeyCheck:
+        """Try the actor's stored key with the provider's cheapest call: listing its models.
+
+        `NotFound` if the actor may not see the key, `PermissionDenied` if they may see but not
+        use it (an administrator and another user's key).
+
+        Blocks for up to `KEY_CHECK_TIMEOUT_S` (a provider call): call it off the event loop.
+        """
+        key = self._services.keys.get_key(actor, key_id)
+        if key.user_id != actor.id:  # an administrator may read it, not use it
+            raise PermissionDenied("only the key's owner may check it")
+        try:
+            secret = self._services.keys.reveal_key(actor, key.id).get_secret_value()
+        except WorkbenchError as e:
+            return KeyCheck(False, e.message)
+        base_url = key.base_url or self._base_urls.get(key.provider)
+        return probe_key(key.provider, secret, base_url, hint=key.hint)
+
+    def live_count(self) -> int:
+        """How many executions this process has submitted and not finished."""
+        with self._lock:
+            return len(self._live)
+
+    def on_tracking_status(self, status: Any) -> None:
+        """`tracking.Tracker`'s `on_status` (called on its writer thread): recorded in order."""
+        self._queue.put(("tracking", status))
+
+    # ---- submitting ---------------------------------------------------------------------
+
+    def _checked_spec(
+        self,
+        name: str,
+        configuration: Mapping[str, Any],
+        substeps: list[Any],
+        inputs: Mapping[str, Any],
+    ) -> AgentSpec:
+        try:
+            spec = AgentSpec.from_columns(dict(configuration), list(substeps), name=name)
+            problems = spec.problems()
+        except SpecValidationError as e:
+            problems = list(e.problems)
+        # The spec's problems point into the agent's columns; the inputs' into this request.
+        errors = [FieldError(p.column_path or "configuration", p.message) for p in problems]
+        if not errors:
+            errors = [FieldError(p.path, p.message) for p in spec.input_problems(inputs)]
+        if errors:
+            raise SpecNotExecutable(
+                "the agent cannot run: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+                errors=errors,
+            )
+        return spec
+
+    def _credentials(self, actor: Actor, spec: AgentSpec, execution_id: uuid.UUID) -> Credentials:
+        providers = providers_of(spec)
+        stored = self._services.keys.credentials_for(
+            actor, providers=providers, execution_id=execution_id
+        )
+        by_provider: dict[str, ProviderCredential] = {}
+        for provider in providers:
+            credential = stored.get(provider)
+            default_url = self._base_urls.get(provider)
+            if credential is not None and credential.base_url is None and default_url:
+                credential = ProviderCredential(api_key=credential.api_key, base_url=default_url)
+            if credential is not None:
+                by_provider[provider] = credential
+        return Credentials(by_provider)
+
+    def _submit(
+        self, actor: Actor, execution: Execution, spec: AgentSpec, inputs: Mapping[str, Any]
+    ) -> None:
+        engine = self.engine()
+        credentials = self._credentials(actor, spec, execution.id)
+        secrets = tuple(credentials.secret_values())
+        recorder = self._start_tracking(actor, execution, secrets)
+        live = _Live(execution.id, None, secrets)
+        with self._lock:
+            self._live[execution.id] = live
+
+        def on_event(event: events.Event) -> None:
+            if recorder is not None:
+                recorder(event)
+            self._queue.put(("event", execution.id, event))
+
+        try:
+            live.handle = engine.submit(
+                spec,
+                inputs,
+                credentials,
+                on_event=on_event,
+                execution_id=str(execution.id),
+                # One user's cached answers are never served to another.
+                cache_scope=str(actor.id),
+            )
+        except BaseException:
+            with self._lock:
+                self._live.pop(execution.id, None)
+            raise
+
+    def _start_tracking(
+        self, actor: Actor, execution: Execution, secrets: tuple[str, ...]
+    ) -> Callable[[events.Event], None] | None:
+        if self._tracker is None or self._context_factory is None:
+            return None
+        try:
+            context = self._context_factory(execution)
+            return self._tracker.start(context, secrets=secrets)
+        except Exception:  # tracking must never stop an execution
+            log.exception("tracking of execution %s could not start", execution.id)
+            self._services.executions.set_tracking(execution.id, TrackingStatus.FAILED)
+            return None
+
+    def _fail(self, execution_id: uuid.UUID, message: str, *, secrets: Iterable[str]) -> None:
+        self._services.executions.finish(
+            execution_id, ExecutionStatus.FAILED, error=scrub(message, secrets)
+        )
+        with self._lock:
+            live = self._live.pop(execution_id, None)
+        self._notify(
+            execution_id,
+            events.ExecutionFinished(
+                str(execution_id), status="FAILED", error=scrub(message, secrets)
+            ),
+        )
+        if live is not None:
+            live.finished.set()
+
+    # ---- the recorder thread --------------------------------------------------------------
+
+    def _record_loop(self) -> None:
+        while True:
+            try:
+                item = self._queue.get(timeout=WATCH_INTERVAL_S)
+            except queue.Empty:
+                self._watch_handles()
+                continue
+            kind = item[0]
+            if kind == "stop":
+                return
+            try:
+                if kind == "event":
+                    self._record(item[1], item[2])
+                elif kind == "done":
+                    self._settle(item[1])
+                elif kind == "tracking":
+                    self._record_tracking(item[1])
+            except Exception:  # one bad event must not stop the recording of all others
+                log.exception("recording %s failed", kind)
+
+    def _record(self, execution_id: uuid.UUID, event: events.Event) -> None:
+        if not isinstance(event, events.StepToken):
+            self._services.executions.record_event(event)
+        if self._on_event is not None:
+            self._on_event(event)
+        self._notify(execution_id, event)
+        if isinstance(event, events.ExecutionFinished):
+            self._finished(execution_id, event.status)
+
+    def _watch_handles(self) -> None:
+        with self._lock:
+            live = [item for item in self._live.values() if item.handle is not None]
+        for item in live:
+            if item.handle is not None and item.handle.done() and not item.finished.is_set():
+                # Behind every event the engine emitted before it finished.
+                self._queue.put(("done", item.execution_id))
+
+    def _settle(self, execution_id: uuid.UUID) -> None:
+        """The engine is done with an execution whose final event never came: finish it."""
+        with self._lock:
+            live = self._live.get(execution_id)
+        if live is None or live.finished.is_set() or live.handle is None:
+            return
+        try:
+            result = live.handle.result(0)
+            status = str(getattr(result, "status", "FAILED"))
+            error = getattr(result, "error", None) or "the engine ended without a final report"
+        except Exception as e:  # the engine's own failure is the execution's error
+            status, error = "FAILED", f"the engine failed: {e}"
+        execution = self._services.executions.finish(
+            execution_id,
+            status if status in ("COMPLETED", "FAILED", "CANCELLED") else "FAILED",
+            error=scrub(error, live.secrets),
+        )
+        self._notify(
+            execution_id,
+            events.ExecutionFinished(
+                str(execution_id), status=execution.status.value, error=execution.error
+            ),  # type: ignore[arg-type]
+        )
+        self._finished(execution_id, execution.status.value)
+
+    def _finished(self, execution_id: uuid.UUID, status: str) -> None:
+        with self._lock:
+            live = self._live.pop(execution_id, None)
+            self._subscribers.pop(execution_id, None)
+        if live is None:
+            return
+        live.finished.set()
+        if self._on_finished is not None:
+            self._on_finished(status, time.monotonic() - live.submitted_at)
+
+    def _notify(self, execution_id: uuid.UUID, event: events.Event) -> None:
+        with self._lock:
+            callbacks = list(self._subscribers.get(execution_id, ()))
+        for callback in callbacks:
+            try:
+                callback(event)
+            except Exception:  # a broken subscriber must not stop the others
+                log.exception("an execution subscriber failed")
+
+    def _record_tracking(self, status: Any) -> None:
+        state = str(getattr(status, "state", ""))
+        mapped = {"synced": TrackingStatus.SYNCED, "pending": TrackingStatus.FAILED}.get(
+            state, TrackingStatus.PENDING
+        )
+        self._services.executions.set_tracking(
+            status.execution_id, mapped, mlflow_run_id=getattr(status, "run_id", None)
+        )
+
+    # ---- tracking backfill -----------------------------------------------------------------
+
+    def _backfill_tracking(self) -> None:
+        assert self._tracker is not None and self._context_factory is not None
+        for execution in self._services.executions.untracked_executions():
+            if self._closed:
+                return
+            try:
+                context = self._context_factory(execution)
+                status = self._tracker.record(context, events_of(execution))
+            except Exception as e:  # MLflow still down: the next start tries again
+                log.warning("tracking backfill of execution %s failed: %s", execution.id, e)
+                return
+            self._record_tracking(status)
+
+
+def events_of(execution: Execution) -> list[events.Event]:
+    """The engine events an execution's rows stand for, to replay a finished one into tracking."""
+    eid = str(execution.id)
+    at = execution.started_at.timestamp() if execution.started_at else time.time()
+    replay: list[events.Event] = [
+        events.ExecutionStarted(
+            eid, at=at, step_ids=tuple(step.step_id for step in execution.steps)
+        )
+    ]
+    for step in execution.steps:
+        queued = step.queued_at.timestamp() if step.queued_at else at
+        started = step.started_at.timestamp() if step.started_at else queued
+        finished = step.finished_at.timestamp() if step.finished_at else started
+        calls = tuple(events.CallRecord.from_dict(c) for c in step.details.get("calls", ()))
+        replay.append(
+            events.StepQueued(
+                eid, at=queued, step_id=step.step_id, depends_on=tuple(step.depends_on)
+            )
+        )
+        if step.status.value == "SKIPPED":
+            replay.append(
+                events.StepSkipped(
+                    eid,
+                    at=finished,
+                    step_id=step.step_id,
+                    reason=str(step.details.get("reason", "")),
+                )
+            )
+            continue
+        replay.append(
+            events.StepStarted(
+                eid, at=started, step_id=step.step_id, kind=step.kind, models=tuple(step.models)
+            )
+        )
+        if step.status.value == "COMPLETED":
+            replay.append(
+                events.StepFinished(
+                    eid,
+                    at=finished,
+                    step_id=step.step_id,
+                    output=step.output,
+                    calls=calls,
+                    latency_ms=step.latency_ms or 0.0,
+                    input_tokens=step.input_tokens,
+                    output_tokens=step.output_tokens,
+                    cost_usd=step.cost_usd,
+                    retries=step.retries,
+                )
+            )
+        else:
+            replay.append(
+                events.StepFailed(
+                    eid,
+                    at=finished,
+                    step_id=step.step_id,
+                    error=step.error or step.status.value.lower(),
+                    error_type=step.error_type or "",
+                    calls=calls,
+                    latency_ms=step.latency_ms or 0.0,
+                    retries=step.retries,
+                )
+            )
+    end = execution.finished_at.timestamp() if execution.finished_at else at
+    replay.append(
+        events.ExecutionFinished(
+            eid,
+            at=end,
+            status=execution.status.value,  # type: ignore[arg-type]
+            outputs=dict(execution.result or {}),
+            error=execution.error,
+            latency_ms=execution.latency_ms or 0.0,
+            input_tokens=execution.input_tokens,
+            output_tokens=execution.output_tokens,
+            cost_usd=execution.cost_usd,
+        )
+    )
+    return replay
+
+
+def system_lookup(services: Services, execution: Execution) -> dict[str, str]:
+    """Names the tracking context needs, read as the system (the runner acts for the owner)."""
+    agent = services.agents.get_agent(SYSTEM, execution.task_agent_id)
+    project = services.projects.get_project(SYSTEM, agent.project_id)
+    owner = services.users.get_user(SYSTEM, project.owner_id)
+    user = (
+        owner
+        if execution.user_id == owner.id
+        else services.users.get_user(SYSTEM, execution.user_id)
+    )
+    return {
+        "project_id": str(project.id),
+        "project_name": project.name,
+        "owner_name": owner.name,
+        "agent_id": str(agent.id),
+        "agent_name": agent.name,
+        "user_name": user.name,
+    }
