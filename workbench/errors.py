@@ -96,6 +96,12 @@ class SecretKeyError(ConfigurationError):
     code = "secret_key_error"
 
 
+class KeyBindingError(SecretKeyError):
+    """A stored key decrypted but belongs to another user or provider (SECURITY.md S7)."""
+
+    code = "key_binding_error"
+
+
 class SchemaMismatch(ConfigurationError):
     """The database schema is not the one this code expects."""
 
@@ -110,6 +116,7 @@ HTTP_STATUS: dict[str, int] = {
     Unprocessable.code: 422,
     ConfigurationError.code: 500,
     SecretKeyError.code: 500,
+    KeyBindingError.code: 500,
     SchemaMismatch.code: 500,
     WorkbenchError.code: 500,
 }

@@ -85,7 +85,7 @@ class _ProviderHandler(RequestHandler):
         headers = self.request.headers
         bearer = headers.get("Authorization", "").removeprefix("Bearer ").strip()
         return (
-            headers.get(self.auth_header)
+            (bearer if self.auth_header == "Authorization" else headers.get(self.auth_header))
             or bearer
             or headers.get("x-api-key")
             or headers.get("x-goog-api-key")

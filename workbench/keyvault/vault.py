@@ -19,17 +19,11 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from workbench.config import Settings
-from workbench.errors import SecretKeyError
+from workbench.errors import KeyBindingError, SecretKeyError
 
 log = logging.getLogger(__name__)
 
 SETTING = "WORKBENCH_SECRET_KEYS"
-
-
-class KeyBindingError(SecretKeyError):
-    """A ciphertext decrypted but belongs to another user or provider."""
-
-    code = "key_binding_error"
 
 
 def generate_master_key() -> str:
