@@ -1,9 +1,12 @@
-"""The MLflow UI behind the workbench: the `mlflow server` command the workbench service runs.
+"""The MLflow UI behind the workbench: the `mlflow server` it runs, or the remote one it uses.
 
-The service starts this process on 127.0.0.1 and reaches it only through its own authenticated
-proxy (jupyter-server-proxy), under a path prefix: the UI is never on a port a browser can reach
-directly (SECURITY.md S10). The proxy also filters what each user may see
-(`tracking.ui_access`), since MLflow itself would show every experiment to everyone.
+When the tracking URI is a store (sqlite:, postgresql:, a folder), the service starts
+`server_command` on 127.0.0.1 and reaches it only through its own authenticated proxy
+(jupyter-server-proxy), under a path prefix: the UI is never on a port a browser can reach
+directly (SECURITY.md S10). When the tracking URI is a tracking server (http(s)://,
+`remote_server`), the same proxy forwards to that server instead and starts nothing. Either way
+the proxy also filters what each user may see (`tracking.ui_access`), since MLflow itself would
+show every experiment to everyone.
 
 Notes from running it (MLflow 3.17):
 - `--static-prefix` must equal the path the browser uses (the proxy passes the full path on).
@@ -23,6 +26,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tracking.store import artifact_root_uri
 
@@ -91,3 +95,40 @@ def server_command(
     if cors_origins:
         argv += ["--cors-allowed-origins", ",".join(cors_origins)]
     return ServerCommand(argv=argv, env=dict(SERVER_ENV))
+
+
+@dataclass(frozen=True)
+class RemoteServer:
+    """An MLflow tracking server the workbench reaches over http(s), as its tracking URI names it.
+
+    `base_path` is where its routes start: "" for a server at the root, or its `--static-prefix`
+    (then the tracking URI ends with it too, e.g. `http://mlflow:5000/mlflow`).
+    """
+
+    scheme: str
+    host: str
+    port: int
+    base_path: str = ""
+
+    @property
+    def netloc(self) -> str:
+        """The `Host` header an MLflow client sends it, which its `--allowed-hosts` must name."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default_port = 443 if self.scheme == "https" else 80
+        return host if self.port == default_port else f"{host}:{self.port}"
+
+    def path_for(self, ui_path: str) -> str:
+        """The server's path for `ui_path`, a path after the UI's prefix (e.g. `/ajax-api/...`)."""
+        return self.base_path + (ui_path if ui_path.startswith("/") else "/" + ui_path)
+
+
+def remote_server(tracking_uri: str) -> RemoteServer | None:
+    """The tracking server `tracking_uri` names, or None when it names a store (no server)."""
+    parts = urlsplit(tracking_uri)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return None
+    if not parts.hostname:
+        raise ValueError(f"the tracking URI {tracking_uri!r} names no host: http(s)://host:port")
+    port = parts.port or (443 if scheme == "https" else 80)
+    return RemoteServer(scheme, parts.hostname, port, parts.path.rstrip("/"))

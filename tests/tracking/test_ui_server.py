@@ -20,7 +20,7 @@ import pytest
 from tests.tracking.helpers import only_run
 from tests.tracking.scenarios import context_for, new_id, rich_execution
 from tracking import SyncState, Tracker
-from tracking.ui import server_command
+from tracking.ui import RemoteServer, remote_server, server_command
 from tracking.ui_access import (
     MlflowExperimentLookup,
     MlflowRequest,
@@ -158,3 +158,46 @@ def test_a_bad_server_option_is_refused_naming_it(options, field):
     }
     with pytest.raises(ValueError, match=field):
         server_command(**settings)
+
+
+@pytest.mark.parametrize(
+    ("tracking_uri", "server"),
+    [
+        (
+            "http://mlflow.ns.svc.cluster.local:5000",
+            RemoteServer("http", "mlflow.ns.svc.cluster.local", 5000),
+        ),
+        ("https://mlflow.example.org/", RemoteServer("https", "mlflow.example.org", 443)),
+        ("HTTP://127.0.0.1/mlflow/", RemoteServer("http", "127.0.0.1", 80, "/mlflow")),
+    ],
+)
+def test_a_tracking_server_uri_names_the_server_the_ui_forwards_to(tracking_uri, server):
+    assert remote_server(tracking_uri) == server
+
+
+@pytest.mark.parametrize(
+    "tracking_uri",
+    ["sqlite:////data/mlflow.db", "postgresql+psycopg://u@db/mlflow", "/data/mlruns"],
+)
+def test_a_store_uri_names_no_server(tracking_uri):
+    assert remote_server(tracking_uri) is None
+
+
+def test_the_ui_path_goes_under_the_servers_own_prefix():
+    at_root = RemoteServer("http", "mlflow", 5000)
+    under_prefix = RemoteServer("http", "mlflow", 5000, "/mlflow")
+
+    assert at_root.path_for("/ajax-api/2.0/mlflow/runs/get") == "/ajax-api/2.0/mlflow/runs/get"
+    assert under_prefix.path_for("/") == "/mlflow/"
+
+
+@pytest.mark.parametrize(
+    ("tracking_uri", "host_header"),
+    [
+        ("http://mlflow.ns.svc.cluster.local:5000", "mlflow.ns.svc.cluster.local:5000"),
+        ("https://mlflow.example.org", "mlflow.example.org"),
+        ("http://[::1]:5000", "[::1]:5000"),
+    ],
+)
+def test_the_server_is_asked_under_the_host_name_its_clients_use(tracking_uri, host_header):
+    assert remote_server(tracking_uri).netloc == host_header
