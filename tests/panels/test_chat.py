@@ -23,7 +23,7 @@ def test_a_badly_written_model_is_named(services, alice, page_context):
     page = ChatPage(page_context(alice))
     page.new_models, page.other_model = [], "gpt-4o"
     assert page.create_session() is None
-    assert "models" in page.message_text
+    assert page.t("field.models") in page.message_text
     assert services.chat.list_sessions(alice).total == 0
 
 

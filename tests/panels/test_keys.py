@@ -24,14 +24,14 @@ def test_a_key_without_a_value_names_the_field(services, alice, page_context):
     page.provider, page.api_key = "anthropic", ""
     page.add()
     assert services.keys.list_keys(alice).total == 0
-    assert "api_key" in page.message_text
+    assert page.t("field.api_key") in page.message_text
 
 
 def test_an_openai_compatible_key_needs_its_server(services, alice, page_context):
     page = KeysPage(page_context(alice))
     page.provider, page.api_key = "openai-compatible", "local-key-123456"
     page.add()
-    assert "base_url" in page.message_text
+    assert page.t("field.base_url") in page.message_text
     page.base_url = "http://127.0.0.1:11434/v1"
     page.add()
     assert list(page.frame()["base_url"]) == ["http://127.0.0.1:11434/v1"]

@@ -11,7 +11,7 @@ import panel as pn
 
 from workbench.errors import WorkbenchError
 from workbench.panels.context import PageContext
-from workbench.panels.messages import error_message
+from workbench.panels.messages import PageProblem, error_message
 from workbench.panels.text import alert
 
 if TYPE_CHECKING:
@@ -25,7 +25,8 @@ class Page(pn.viewable.Viewer):
     """A dashboard page. Subclasses set `title_key` and build their view in `__panel__`.
 
     Callbacks that change something run inside `with self.guard():`, which turns a domain error
-    into a readable message in `self.messages` (and anything unexpected into a logged, generic one).
+    (or a `PageProblem` the page raised itself) into a readable message in `self.messages`, and
+    anything unexpected into a logged, generic one.
     """
 
     title_key: ClassVar[str] = "app.name"
@@ -50,7 +51,7 @@ class Page(pn.viewable.Viewer):
         """Whether this page lives in a browser session (and may use its document)."""
         return self.context.in_server
 
-    def show_error(self, error: WorkbenchError | None) -> None:
+    def show_error(self, error: WorkbenchError | PageProblem | None) -> None:
         self._show(error_message(self.t, error), "danger")
 
     def show_success(self, text: str) -> None:
@@ -71,7 +72,7 @@ class Page(pn.viewable.Viewer):
     def guard(self) -> Iterator[None]:
         try:
             yield
-        except WorkbenchError as error:
+        except (WorkbenchError, PageProblem) as error:
             self.show_error(error)
         except Exception:
             log.exception("a dashboard action failed on %s", type(self).__name__)

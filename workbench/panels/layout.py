@@ -9,7 +9,7 @@ import panel as pn
 from workbench.errors import WorkbenchError
 from workbench.i18n import LANGUAGES, Translator
 from workbench.panels.context import PageContext
-from workbench.panels.messages import error_message
+from workbench.panels.messages import PageProblem, error_message
 from workbench.panels.text import alert
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -108,6 +108,6 @@ def shell(
     )
 
 
-def error_view(t: Translator, error: WorkbenchError | None) -> pn.viewable.Viewable:
+def error_view(t: Translator, error: WorkbenchError | PageProblem | None) -> pn.viewable.Viewable:
     """A readable message in place of a page that could not be shown; never a traceback."""
     return alert(error_message(t, error), kind="danger")

@@ -21,6 +21,7 @@ from workbench.panels.dashboard import DashboardPage
 from workbench.panels.execution import ExecutionPage
 from workbench.panels.keys import KeysPage
 from workbench.panels.layout import error_view, shell
+from workbench.panels.messages import PageProblem
 from workbench.panels.project_detail import ProjectDetailPage
 from workbench.panels.projects import ProjectListPage
 
@@ -62,7 +63,7 @@ def render_page(page_class: type[Page], context: PageContext, slug: str) -> pn.v
     try:
         body: pn.viewable.Viewable = page_class(context)
         title = context.t(page_class.title_key)
-    except WorkbenchError as error:
+    except (WorkbenchError, PageProblem) as error:
         body, title = error_view(context.t, error), context.t("error.title")
     except Exception:
         log.exception("building dashboard page %s failed", page_class.__name__)
