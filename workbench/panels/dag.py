@@ -8,18 +8,29 @@ identifiers and model names are shown by Bokeh as text, never as markup.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import panel as pn
-from bokeh.models import Arrow, ColumnDataSource, HoverTool, LabelSet, VeeHead
+from bokeh.models import Arrow, ColumnDataSource, HoverTool, LabelSet, Range1d, VeeHead
 from bokeh.plotting import figure
 
 from workbench.i18n import Translator
 from workbench.panels.visuals import status_colour
 
 KIND_COLOURS = {"prompt": "#1f77b4", "compare": "#7b1fa2", "feedback_loop": "#00897b"}
-ROW_HEIGHT_PX = 90
+EDGE_COLOUR = "#90a4ae"
+
+# The picture is drawn in pixels: one data unit is one screen pixel, so a node's border, where
+# its edges end, is where the visitor sees it at any page width.
+NODE_RADIUS_PX = 17.0
+COLUMN_GAP_PX = 130.0  # centre to centre, unless the step ids need more
+ROW_GAP_PX = 78.0
+LABEL_GAP_PX = 4.0  # between a node and its step id below it
+LABEL_HEIGHT_PX = 16.0
+LABEL_CHAR_PX = 7.5  # a generous width of one character of a 10pt step id
+MARGIN_PX = 12.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,54 @@ class DagStep:
     kind: str = "prompt"
     depends_on: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NodePlace:
+    """A step's circle (centre and radius) and the box it takes with its label below it."""
+
+    x: float
+    y: float
+    radius: float
+    label_width: float
+
+    @property
+    def left(self) -> float:
+        return self.x - max(self.radius, self.label_width / 2)
+
+    @property
+    def right(self) -> float:
+        return self.x + max(self.radius, self.label_width / 2)
+
+    @property
+    def top(self) -> float:
+        return self.y + self.radius
+
+    @property
+    def bottom(self) -> float:
+        return self.y - self.radius - LABEL_GAP_PX - LABEL_HEIGHT_PX
+
+
+@dataclass(frozen=True)
+class EdgePlace:
+    """A dependency arrow from border to border: `source` is needed by `target`."""
+
+    source: str
+    target: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass(frozen=True)
+class DagLayout:
+    """Where everything goes, in pixels with y pointing up; the canvas is `width` × `height`."""
+
+    nodes: dict[str, NodePlace]
+    edges: tuple[EdgePlace, ...]
+    width: float
+    height: float
 
 
 def positions(steps: Sequence[DagStep]) -> dict[str, tuple[float, float]]:
@@ -53,17 +112,60 @@ def positions(steps: Sequence[DagStep]) -> dict[str, tuple[float, float]]:
     return placed
 
 
+def layout(steps: Sequence[DagStep]) -> DagLayout:
+    """The picture of `steps` in pixels: columns by dependency depth, the canvas fitted to it."""
+    grid = positions(steps)
+    if not grid:
+        return DagLayout({}, (), 2 * MARGIN_PX, 2 * MARGIN_PX)
+    label_widths = {s.id: len(s.id) * LABEL_CHAR_PX for s in steps}
+    column_gap = max(COLUMN_GAP_PX, max(label_widths.values()) + 2 * MARGIN_PX)
+    nodes = {
+        step_id: NodePlace(
+            x=column * column_gap, y=row * ROW_GAP_PX, radius=NODE_RADIUS_PX,
+            label_width=label_widths[step_id],
+        )
+        for step_id, (column, row) in grid.items()
+    }  # fmt: skip
+    # Shift everything so the graph's bounds start one margin in from the canvas's corner.
+    dx = MARGIN_PX - min(n.left for n in nodes.values())
+    dy = MARGIN_PX - min(n.bottom for n in nodes.values())
+    nodes = {i: NodePlace(n.x + dx, n.y + dy, n.radius, n.label_width) for i, n in nodes.items()}
+    edges = tuple(
+        _edge(dependency, step.id, nodes[dependency], nodes[step.id])
+        for step in steps
+        for dependency in step.depends_on
+        if dependency in nodes and step.id in nodes and dependency != step.id
+    )
+    width = max(n.right for n in nodes.values()) + MARGIN_PX
+    height = max(n.top for n in nodes.values()) + MARGIN_PX
+    return DagLayout(nodes, edges, width, height)
+
+
+def _edge(source: str, target: str, a: NodePlace, b: NodePlace) -> EdgePlace:
+    dx, dy = b.x - a.x, b.y - a.y
+    length = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / length, dy / length
+    return EdgePlace(
+        source,
+        target,
+        a.x + a.radius * ux,
+        a.y + a.radius * uy,
+        b.x - b.radius * ux,
+        b.y - b.radius * uy,
+    )
+
+
 class DagPicture:
-    """One Bokeh figure of the DAG; colours change in place."""
+    """One Bokeh figure of the DAG, sized to it; colours change in place."""
 
     def __init__(self, steps: Sequence[DagStep], t: Translator) -> None:
         self._t = t
         self._steps = list(steps)
-        placed = positions(self._steps)
+        self.layout = placed = layout(self._steps)
         self.nodes = ColumnDataSource(
             {
-                "x": [placed[s.id][0] for s in self._steps],
-                "y": [placed[s.id][1] for s in self._steps],
+                "x": [placed.nodes[s.id].x for s in self._steps],
+                "y": [placed.nodes[s.id].y for s in self._steps],
                 "id": [s.id for s in self._steps],
                 "kind": [t(f"agent.kind.{s.kind}") for s in self._steps],
                 "models": [", ".join(s.models) for s in self._steps],
@@ -71,36 +173,33 @@ class DagPicture:
                 "colour": [KIND_COLOURS.get(s.kind, "#607d8b") for s in self._steps],
             }
         )
-        edges = [
-            (placed[d], placed[s.id]) for s in self._steps for d in s.depends_on if d in placed
-        ]
-        columns = max((x for x, _ in placed.values()), default=0) + 1
-        rows = max(
-            (sum(1 for p in placed.values() if p[0] == x) for x, _ in placed.values()), default=1
-        )
+        width, height = math.ceil(placed.width), math.ceil(placed.height)
         plot = figure(
-            height=max(170, ROW_HEIGHT_PX * rows + 40),
-            sizing_mode="stretch_width",
-            x_range=(-0.6, columns - 0.4),
-            y_range=(-rows / 2 - 0.35, rows / 2 + 0.2),
+            width=width,
+            height=height,
+            frame_width=width,
+            frame_height=height,
+            sizing_mode="fixed",
+            x_range=Range1d(0, width),
+            y_range=Range1d(0, height),
+            min_border=0,
             toolbar_location=None,
             tools="",
             outline_line_color=None,
         )
         plot.axis.visible = False
         plot.grid.visible = False
-        radius = 0.12
         plot.add_layout(
             Arrow(
-                end=VeeHead(size=9, fill_color="#90a4ae", line_color="#90a4ae"),
-                line_color="#90a4ae",
+                end=VeeHead(size=9, fill_color=EDGE_COLOUR, line_color=EDGE_COLOUR),
+                line_color=EDGE_COLOUR,
                 line_width=2,
                 source=ColumnDataSource(
                     {
-                        "x0": [a[0] + radius for a, _ in edges],
-                        "y0": [a[1] for a, _ in edges],
-                        "x1": [b[0] - radius for _, b in edges],
-                        "y1": [b[1] for _, b in edges],
+                        "x0": [e.x0 for e in placed.edges],
+                        "y0": [e.y0 for e in placed.edges],
+                        "x1": [e.x1 for e in placed.edges],
+                        "y1": [e.y1 for e in placed.edges],
                     }
                 ),
                 x_start="x0",
@@ -109,8 +208,13 @@ class DagPicture:
                 y_end="y1",
             )
         )
-        nodes = plot.scatter(
-            "x", "y", source=self.nodes, size=34, fill_color="colour", line_color="white"
+        nodes = plot.circle(
+            "x",
+            "y",
+            radius=NODE_RADIUS_PX,
+            source=self.nodes,
+            fill_color="colour",
+            line_color=None,  # no outline: the fill's edge is the border the arrows touch
         )
         plot.add_layout(
             LabelSet(
@@ -118,8 +222,9 @@ class DagPicture:
                 y="y",
                 text="id",
                 source=self.nodes,
-                y_offset=-30,
+                y_offset=-(NODE_RADIUS_PX + LABEL_GAP_PX),
                 text_align="center",
+                text_baseline="top",
                 text_font_size="10pt",
                 text_color="#263238",
             )
@@ -136,7 +241,7 @@ class DagPicture:
             )
         )
         self.figure = plot
-        self.pane = pn.pane.Bokeh(plot, sizing_mode="stretch_width")
+        self.pane = pn.pane.Bokeh(plot, sizing_mode="fixed")
 
     def show_statuses(self, statuses: Mapping[str, str]) -> None:
         """Colour each step by its status (step id -> status); unknown steps keep theirs."""
