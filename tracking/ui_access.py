@@ -25,8 +25,9 @@ metrics, artifacts and traces (recorded from the UI's own requests, MLflow 3.17)
   `.../metrics/get-history-bulk` (`run_id`) and `.../get-history-bulk-interval` (`run_ids`);
 - the trace's experiment is allowed: `GET .../3.0/mlflow/traces/<id>`,
   `.../traces/get?trace_id=`, `.../get-trace-artifact?request_id=`;
-- a run's artifacts through MLflow's artifact API (what an MLflow client reads them with; the
-  workbench serves these itself, from its own artifact store, never the MLflow server):
+- a run's artifacts through MLflow's artifact API (what an MLflow client reads them with, and
+  what a tracking server started with `--serve-artifacts` answers; the embedded default's local
+  server does not serve it, there the UI reads files with `/get-artifact`):
   `GET /api/2.0/mlflow-artifacts/artifacts/<experiment>/<run>/artifacts/<path>` (a file) and
   `GET /api/2.0/mlflow-artifacts/artifacts?path=<experiment>/<run>/artifacts[/<folder>]` (a
   listing), when the run is in that experiment and the experiment is allowed;
