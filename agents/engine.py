@@ -2,6 +2,7 @@
 
     engine = Engine()                                  # an in-process LocalCluster
     engine = Engine("tcp://scheduler:8786")            # or an existing cluster, same code
+    engine = Engine(cluster.scheduler_address, security=cluster.security)  # e.g. Dask Gateway's
     handle = engine.submit(spec, {"topic": "tides"}, Credentials.of(openai="sk-..."),
                            on_event=print)            # returns at once
     result = handle.result()                           # or: await handle; handle.cancel()
@@ -23,8 +24,10 @@ is high because the work is waiting on providers. Those calls still cost CPU in 
 libraries (a few ms each), so for large fan-outs `processes=True` with `workers=N` starts worker
 processes on this machine instead, one core each. `scheduler_address` runs the same graph on an
 existing cluster (worker processes, other machines) — its workers and scheduler need this
-package installed, as for any Dask code. Events come back through Dask worker events on a topic
-of this engine (see `agents.worker`).
+package installed, as for any Dask code; `security` (a `distributed.Security`) carries the TLS
+credentials such a cluster may require, e.g. a Dask Gateway cluster's `cluster.security` (its
+`gateway://` address needs `dask_gateway` imported in this process, which registers the comm).
+Events come back through Dask worker events on a topic of this engine (see `agents.worker`).
 
 Guarantees, and how they are kept:
 - Order: for each step `StepQueued` (sent here, before the task exists), `StepStarted`, tokens
@@ -61,6 +64,7 @@ from typing import Any
 
 import dask
 from distributed import Client, Future, LocalCluster, as_completed
+from distributed.security import Security
 
 from agents.cache import CacheConfig, close_caches
 from agents.credentials import Credentials, scrub, scrubbed_traceback
@@ -110,8 +114,10 @@ class Engine:
         concurrency: int = 256,
         dashboard_address: str | None = None,
         connect_timeout: float = 10.0,
+        security: Security | None = None,
     ) -> None:
         self.scheduler_address = scheduler_address
+        self._security = security
         self._limits = _check_limits(provider_limits or {})
         self._cache = CacheConfig.parse(cache)
         if isinstance(prices, PriceTable):
@@ -149,7 +155,10 @@ class Engine:
         try:
             if self.scheduler_address:
                 self._client = await Client(
-                    self.scheduler_address, asynchronous=True, timeout=self._connect_timeout
+                    self.scheduler_address,
+                    asynchronous=True,
+                    timeout=self._connect_timeout,
+                    security=self._security,
                 )
             else:
                 with dask.config.set(_LOCAL_SETTINGS):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ from workbench.extensions import logs, metrics
 from workbench.extensions.actors import ActorDirectory
 from workbench.extensions.index import fallback_handlers
 from workbench.extensions.server import WorkbenchServerApp
+from workbench.gateway_cluster import EngineCluster, GatewaySettings, check_gateway
 from workbench.hub.demo import seed_demo
 from workbench.runner import ExecutionRunner, system_lookup
 from workbench.services import Execution, Services
@@ -218,6 +220,120 @@ class WorkbenchApp(ExtensionApp):
     def _default_dask_scheduler(self) -> str:
         return _env("WORKBENCH_DASK_SCHEDULER")
 
+    dask_gateway = Unicode(
+        help="URL of a Dask Gateway, including its prefix, e.g. "
+        "http://traefik-dask-gateway/services/dask-gateway (WORKBENCH_DASK_GATEWAY). When set, "
+        "the engine runs on a cluster the service starts there (stopped when it stops) instead "
+        "of an in-process one; the service refuses to start if the gateway cannot be reached or "
+        "refuses its credentials.",
+    ).tag(config=True)
+
+    @default("dask_gateway")
+    def _default_dask_gateway(self) -> str:
+        return _env("WORKBENCH_DASK_GATEWAY")
+
+    dask_gateway_proxy = Unicode(
+        help="Dask Gateway's scheduler proxy, gateway://host:port (WORKBENCH_DASK_GATEWAY_PROXY); "
+        "default: the gateway's host and port.",
+    ).tag(config=True)
+
+    @default("dask_gateway_proxy")
+    def _default_dask_gateway_proxy(self) -> str:
+        return _env("WORKBENCH_DASK_GATEWAY_PROXY")
+
+    dask_gateway_auth = Unicode(
+        help="How the service authenticates with Dask Gateway (WORKBENCH_DASK_GATEWAY_AUTH): "
+        "'jupyterhub' (default: the service's own hub token, dask_gateway_api_token), or "
+        "'basic', 'kerberos' or an import path, configured in Dask's gateway.auth.kwargs.",
+    ).tag(config=True)
+
+    @default("dask_gateway_auth")
+    def _default_dask_gateway_auth(self) -> str:
+        return _env("WORKBENCH_DASK_GATEWAY_AUTH") or "jupyterhub"
+
+    dask_gateway_api_token = Unicode(
+        help="The hub API token the service shows Dask Gateway with jupyterhub auth; default: "
+        "JUPYTERHUB_API_TOKEN, the service's own.",
+    ).tag(config=True)
+
+    @default("dask_gateway_api_token")
+    def _default_dask_gateway_api_token(self) -> str:
+        return _env("JUPYTERHUB_API_TOKEN")
+
+    dask_gateway_cluster = Unicode(
+        help="Name of a running Dask Gateway cluster to share instead of starting one "
+        "(WORKBENCH_DASK_GATEWAY_CLUSTER); the service leaves it running when it stops.",
+    ).tag(config=True)
+
+    @default("dask_gateway_cluster")
+    def _default_dask_gateway_cluster(self) -> str:
+        return _env("WORKBENCH_DASK_GATEWAY_CLUSTER")
+
+    dask_gateway_min_workers = Integer(
+        help="Fewest workers of the service's gateway cluster when it scales adaptively "
+        "(WORKBENCH_DASK_GATEWAY_MIN_WORKERS, default 1).",
+    ).tag(config=True)
+
+    @default("dask_gateway_min_workers")
+    def _default_dask_gateway_min_workers(self) -> int:
+        return int(_env("WORKBENCH_DASK_GATEWAY_MIN_WORKERS") or 1)
+
+    dask_gateway_max_workers = Integer(
+        help="Most workers of the service's gateway cluster; its size when not adaptive "
+        "(WORKBENCH_DASK_GATEWAY_MAX_WORKERS, default 4).",
+    ).tag(config=True)
+
+    @default("dask_gateway_max_workers")
+    def _default_dask_gateway_max_workers(self) -> int:
+        return int(_env("WORKBENCH_DASK_GATEWAY_MAX_WORKERS") or 4)
+
+    dask_gateway_adaptive = Bool(
+        help="Scale the gateway cluster between min and max workers with the load "
+        "(WORKBENCH_DASK_GATEWAY_ADAPTIVE, default true); off, or if the gateway refuses, it "
+        "keeps max workers.",
+    ).tag(config=True)
+
+    @default("dask_gateway_adaptive")
+    def _default_dask_gateway_adaptive(self) -> bool:
+        return _env("WORKBENCH_DASK_GATEWAY_ADAPTIVE").lower() not in {"0", "false", "no"}
+
+    dask_gateway_options = Dict(
+        help="Cluster options for the gateway, as its cluster_options() lists them, e.g. "
+        '{"worker_memory": 4} (WORKBENCH_DASK_GATEWAY_OPTIONS, a JSON object).',
+    ).tag(config=True)
+
+    @default("dask_gateway_options")
+    def _default_dask_gateway_options(self) -> dict[str, Any]:
+        raw = _env("WORKBENCH_DASK_GATEWAY_OPTIONS")
+        options = json.loads(raw) if raw else {}
+        if not isinstance(options, dict):
+            raise ConfigurationError(
+                "WORKBENCH_DASK_GATEWAY_OPTIONS must be a JSON object",
+                field="WORKBENCH_DASK_GATEWAY_OPTIONS",
+            )
+        return options
+
+    def gateway_settings(self) -> GatewaySettings | None:
+        """The Dask Gateway the engine should run on, or None for a scheduler or local cluster."""
+        if not self.dask_gateway:
+            return None
+        if self.dask_scheduler:
+            raise ConfigurationError(
+                "set WORKBENCH_DASK_GATEWAY or WORKBENCH_DASK_SCHEDULER, not both",
+                field="WORKBENCH_DASK_GATEWAY",
+            )
+        return GatewaySettings(
+            self.dask_gateway.rstrip("/"),
+            proxy_address=self.dask_gateway_proxy or None,
+            auth=self.dask_gateway_auth,
+            api_token=self.dask_gateway_api_token or None,
+            cluster_name=self.dask_gateway_cluster or None,
+            min_workers=self.dask_gateway_min_workers,
+            max_workers=self.dask_gateway_max_workers,
+            adaptive=self.dask_gateway_adaptive,
+            cluster_options=dict(self.dask_gateway_options),
+        )
+
     mlflow_tracking_uri = Unicode(
         help="Where executions are tracked: an MLflow store URI (sqlite:, postgresql:) or a "
         "tracking server (http(s)://) (WORKBENCH_MLFLOW_TRACKING_URI, else MLFLOW_TRACKING_URI); "
@@ -357,6 +473,8 @@ class WorkbenchApp(ExtensionApp):
     database = Instance(Database, allow_none=True)
     runner = Instance(ExecutionRunner, allow_none=True)
     _dashboard: Any = None
+    _gateway: GatewaySettings | None = None
+    _engine_cluster: EngineCluster | None = None
 
     @property
     def mlflow_ui_url(self) -> str | None:
@@ -386,6 +504,13 @@ class WorkbenchApp(ExtensionApp):
         self.database = database
         self.actors = ActorDirectory(services.users, admin_groups=frozenset(self.admin_groups))
         self.executor = ThreadPoolExecutor(self.worker_threads, thread_name_prefix="workbench-db")
+        self._gateway = self.gateway_settings()
+        if self._gateway is not None:
+            try:  # the cluster itself starts with the engine, in the background
+                check_gateway(self._gateway)
+            except ConfigurationError as e:
+                log.error("the workbench service cannot start: %s", e.message)
+                raise
         self.runner = self._make_runner(services)
         interrupted = self.runner.start()
         if interrupted:
@@ -432,8 +557,17 @@ class WorkbenchApp(ExtensionApp):
         cache = self.response_cache or None
         if cache and "://" not in cache:
             Path(cache).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if self._gateway is None:
+            engine = Engine(
+                self.dask_scheduler or None, cache=cache, provider_limits=self.provider_limits
+            )
+            return engine.wait_ready(ENGINE_START_TIMEOUT_S)
+        self._engine_cluster = cluster = EngineCluster.start(self._gateway)
         engine = Engine(
-            self.dask_scheduler or None, cache=cache, provider_limits=self.provider_limits
+            cluster.scheduler_address,
+            security=cluster.security,
+            cache=cache,
+            provider_limits=self.provider_limits,
         )
         return engine.wait_ready(ENGINE_START_TIMEOUT_S)
 
@@ -461,6 +595,8 @@ class WorkbenchApp(ExtensionApp):
             self._dashboard.stop()
         if self.runner is not None:
             self.runner.close()
+        if self._engine_cluster is not None:  # after the engine that runs on it
+            self._engine_cluster.close()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
         if self.database is not None:

@@ -57,6 +57,23 @@ locals {
           c.ClusterConfig.cluster_max_workers = ${var.max_workers_per_cluster}
           c.ClusterConfig.idle_timeout = ${var.idle_timeout_seconds}
         EOT
+        # The workbench service's engine cluster (the hub service `workbench`, named
+        # "service:workbench" here): a model call is not idempotent, so a step whose worker dies
+        # is reported instead of re-run and billed twice; its steps mostly wait on providers, so
+        # each worker runs many at once.
+        workbench = <<-EOT
+          from dask_gateway_server.options import Options
+
+          def workbench_engine_cluster(options, user):
+              if user.name != "service:workbench":
+                  return {}
+              return {
+                  "environment": {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"},
+                  "worker_threads": ${var.workbench_worker_threads},
+              }
+
+          c.Backend.cluster_options = Options(handler=workbench_engine_cluster)
+        EOT
       }
     }
     controller = {

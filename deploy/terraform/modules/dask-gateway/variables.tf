@@ -45,3 +45,9 @@ variable "idle_timeout_seconds" {
   description = "A cluster with no client connected this long is shut down."
   default     = 1800
 }
+
+variable "workbench_worker_threads" {
+  type        = number
+  description = "Threads of each worker of the workbench service's cluster: how many agent steps (waiting on LLM providers) one worker runs at once."
+  default     = 32
+}

@@ -419,8 +419,10 @@ resource "kubernetes_deployment_v1" "workbench" {
             value = var.mlflow_tracking_uri
           }
           env {
+            # The gateway serves its API under the hub's service prefix (the dask-gateway
+            # module's gateway.prefix); the service authenticates with its own hub token.
             name  = "WORKBENCH_DASK_GATEWAY"
-            value = var.dask_gateway_address
+            value = "${var.dask_gateway_address}/services/dask-gateway"
           }
           env {
             name  = "WORKBENCH_DASK_GATEWAY_PROXY"
