@@ -262,7 +262,7 @@ JAPANESE_PAGES = [
     ("/", "ステータス別の実行数"),
     ("/projects", "新しいプロジェクト"),
     ("/chat", "新しいチャット"),
-    ("/analysis", "実行結果を比較するプロジェクト"),
+    ("/analysis", "まだプロジェクトがありません"),
     ("/keys", "プロバイダーのキーを追加"),
 ]
 
@@ -298,3 +298,54 @@ def test_choosing_a_project_and_an_agent_opens_their_analysis(served, open_page)
     page.get_by_role("link", name="picked").click()
     page.wait_for_url(re.compile(r"analysis\?agent="))
     expect(page.get_by_text("No tracked executions yet").first).to_be_visible()
+
+
+def switch_to_japanese(page: Page) -> None:
+    page.get_by_role("link", name="日本語").click()
+    expect(page.locator("#sidebar").get_by_role("link", name="ダッシュボード")).to_be_visible()
+
+
+def test_a_refused_action_is_explained_in_japanese(served, open_page) -> None:
+    user = new_user(served, "refused")
+    actor = served.server.identity.actors[user]
+    served.services.projects.create_project(actor, {"name": "Taken"})
+    page = open_page(user, ui(served, "/projects"))
+    switch_to_japanese(page)
+    name_box = page.get_by_placeholder("例: カスタマーサポートの返信")
+    name_box.fill("Taken")
+    name_box.press("Enter")
+    page.get_by_role("button", name="プロジェクトを作成").click()
+    expect(page.get_by_text(re.compile("^その名前は既に使われています。"))).to_be_visible()
+    shown = page.locator("body").inner_text()
+    assert "Traceback" not in shown and "Conflict" not in shown
+    shoot(page, "ja-projects-error")
+
+
+FAN_OUT_FAN_IN = {
+    "name": "Panel of judges",
+    "configuration": {"defaults": {"model": "demo:x"}, "inputs": {"question": {"type": "text"}}},
+    "substeps": [
+        {"id": "outline", "prompt": "{{ question }}"},
+        {"id": "openai_view", "prompt": "{{ outline }}"},
+        {"id": "anthropic_view", "prompt": "{{ outline }}"},
+        {"id": "verdict", "prompt": "{{ openai_view }} {{ anthropic_view }}"},
+    ],
+}
+
+
+def test_the_project_agent_and_run_pages_speak_japanese(served, open_page) -> None:
+    user = new_user(served, "ja-work")
+    actor = served.server.identity.actors[user]
+    project = served.services.projects.create_project(actor, {"name": "日本語のプロジェクト"})
+    agent = served.services.agents.create_agent(actor, project.id, FAN_OUT_FAN_IN)
+    page = open_page(user, ui(served, "/project", id=project.id))
+    switch_to_japanese(page)
+    expect(page.get_by_role("link", name="新しいエージェント")).to_be_visible()
+    shoot(page, "ja-project")
+    page.goto(served.server.url(ui(served, "/agent", id=agent.id)))
+    expect(page.get_by_text("ステップと依存関係")).to_be_visible()
+    expect(page.get_by_role("button", name="エージェントを保存")).to_be_visible()
+    shoot(page, "ja-agent-editor")
+    page.goto(served.server.url(ui(served, "/execution", agent=agent.id)))
+    expect(page.get_by_role("button", name="実行する")).to_be_visible()
+    shoot(page, "ja-execution-form")

@@ -71,8 +71,9 @@ def test_bad_json_in_a_list_input_is_named(alice, agent, page_context):
     page = ExecutionPage(page_context(alice, agent=str(agent.id)))
     page._inputs["question"].value = "q"
     page._inputs["tags"].value = "[1, 2"
-    with pytest.raises(InvalidInput, match=r"inputs\.tags"):
+    with pytest.raises(InvalidInput) as raised:
         page.input_values()
+    assert raised.value.errors[0].field == "inputs.tags"
 
 
 def test_without_a_runner_running_explains_why(alice, agent, page_context):
@@ -167,3 +168,10 @@ def test_events_of_another_execution_are_ignored(services, alice, agent, executi
 def test_another_users_execution_is_not_found(bob, execution, page_context):
     with pytest.raises(NotFound):
         ExecutionPage(page_context(bob, id=str(execution.id)))
+
+
+def test_a_pending_execution_reads_as_running_once_a_step_starts(alice, execution, page_context):
+    page = ExecutionPage(page_context(alice, id=str(execution.id)))
+    assert page.status == "PENDING"
+    page.apply_event(StepStarted(str(execution.id), step_id="answers", kind="compare"))
+    assert page.status == "RUNNING"

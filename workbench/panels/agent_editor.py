@@ -17,9 +17,9 @@ import param
 import yaml
 
 from agents.spec import STEP_KINDS, AgentSpec
-from workbench.errors import InvalidInput
 from workbench.panels.base import Page
 from workbench.panels.dag import DagPicture, steps_of_spec
+from workbench.panels.messages import PageProblem
 from workbench.panels.spec_text import PlacedProblem, check, render
 from workbench.panels.starters import STARTERS, starter_spec, suggested_models
 from workbench.panels.text import alert, heading, literal
@@ -72,13 +72,15 @@ class AgentEditorPage(Page):
             options={t(f"agent.starter.{kind}"): kind for kind in STARTERS},
         )
         self._use_starter = pn.widgets.Button(
-            label=t("agent.use_starter"), on_click=lambda _: self.use_starter(self._starter.value)
+            label=t("agent.use_starter"),
+            on_click=lambda _: self.use_starter(self._starter.value),
+            align="end",
         )
         self._description = pn.widgets.TextAreaInput.from_param(
             self.param.description, label=t("projects.description"), height=70
         )
         self._save = pn.widgets.Button(
-            label=t("agent.save"), button_type="primary", on_click=lambda _: self.save()
+            label=t("agent.save"), color="primary", on_click=lambda _: self.save()
         )
         self._form_widgets = self._build_form()
         self.validate()
@@ -97,7 +99,7 @@ class AgentEditorPage(Page):
             self.spec_text = render(spec.to_dict(), self.spec_format)
             return project
         if not project_id:
-            raise InvalidInput(self.t("agent.needs_project"), field="project")
+            raise PageProblem(self.t("agent.needs_project"))
         project = self.services.projects.get_project(self.actor, project_id)
         self.spec_text = render(self._starter_data("single_prompt"), self.spec_format)
         return project
@@ -146,7 +148,7 @@ class AgentEditorPage(Page):
     def switch_format(self, fmt: str) -> None:
         data = self.raw_data()
         if data is None:
-            self.show_error(InvalidInput(self.t("agent.fix_syntax_first"), field="spec"))
+            self.show_error(PageProblem(self.t("agent.fix_syntax_first")))
             self._format.value = self.spec_format
             return
         self.spec_format = fmt
@@ -205,8 +207,8 @@ class AgentEditorPage(Page):
             ),
             "remove_step": pn.widgets.Button(
                 label=t("agent.remove_step"),
-                button_type="danger",
-                button_style="outline",
+                color="danger",
+                variant="outline",
                 on_click=lambda _: self.remove_step(),
             ),
         }
@@ -262,7 +264,7 @@ class AgentEditorPage(Page):
     def apply_agent_form(self) -> None:
         data = self.raw_data()
         if data is None:
-            self.show_error(InvalidInput(self.t("agent.fix_syntax_first"), field="spec"))
+            self.show_error(PageProblem(self.t("agent.fix_syntax_first")))
             return
         data["name"] = self.form_name.strip()
         defaults = dict(data.get("defaults") or {})
@@ -281,7 +283,7 @@ class AgentEditorPage(Page):
     def apply_step_form(self) -> None:
         data = self.raw_data()
         if data is None or self.step_choice is None:
-            self.show_error(InvalidInput(self.t("agent.fix_syntax_first"), field="spec"))
+            self.show_error(PageProblem(self.t("agent.fix_syntax_first")))
             return
         steps = _steps(data)
         index = next(i for i, s in enumerate(steps) if s.get("id") == self.step_choice)
@@ -309,7 +311,7 @@ class AgentEditorPage(Page):
     def add_step(self) -> None:
         data = self.raw_data()
         if data is None:
-            self.show_error(InvalidInput(self.t("agent.fix_syntax_first"), field="spec"))
+            self.show_error(PageProblem(self.t("agent.fix_syntax_first")))
             return
         steps = _steps(data)
         taken = {s.get("id") for s in steps}
@@ -334,7 +336,7 @@ class AgentEditorPage(Page):
 
     def save(self) -> TaskAgent | None:
         if self.spec is None or self.problems:
-            self.show_error(InvalidInput(self.t("agent.fix_problems_first"), field="spec"))
+            self.show_error(PageProblem(self.t("agent.fix_problems_first")))
             return None
         configuration, substeps = self.spec.to_columns()
         data = {
@@ -380,7 +382,9 @@ class AgentEditorPage(Page):
         fields = [w["step"], w["step_id"], w["kind"], w["models"], w["prompt"], w["depends_on"]]
         if self.step_kind == "feedback_loop":
             fields.append(w["criteria"])
-        fields.append(pn.Row(w["apply_step"], w["add_step"], w["remove_step"]))
+        buttons = (w["apply_step"], w["add_step"], w["remove_step"])
+        # Wraps: the Japanese labels are wider than the form.
+        fields.append(pn.FlexBox(*buttons, flex_wrap="wrap", sizing_mode="stretch_width"))
         return pn.Column(*fields, sizing_mode="stretch_width")
 
     @param.depends("agent")
@@ -411,7 +415,7 @@ class AgentEditorPage(Page):
         )
         editor = pn.Column(
             pn.Row(heading(t("agent.spec"), level=4), self._format),
-            pn.Row(self._starter, self._use_starter, align="end"),
+            pn.Row(self._starter, self._use_starter),
             self._editor,
             self._problem_list,
             sizing_mode="stretch_width",

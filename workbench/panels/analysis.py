@@ -19,8 +19,9 @@ import panel as pn
 import param
 
 from tracking.analysis import compare_models
-from workbench.errors import InvalidInput, WorkbenchError
+from workbench.errors import WorkbenchError
 from workbench.panels.base import Page
+from workbench.panels.messages import PageProblem
 from workbench.panels.tables import table
 from workbench.panels.text import alert, heading, literal
 from workbench.panels.visuals import STATUS_COLOURS, format_cost, format_latency, format_tokens
@@ -105,7 +106,7 @@ class AnalysisPage(Page):
         self._run_a = pn.widgets.Select.from_param(self.param.run_a, label=t("analysis.run_a"))
         self._run_b = pn.widgets.Select.from_param(self.param.run_b, label=t("analysis.run_b"))
         self._diff_button = pn.widgets.Button(
-            label=t("analysis.show_diff"), on_click=self._on_diff, button_type="primary"
+            label=t("analysis.show_diff"), on_click=self._on_diff, color="primary", align="end"
         )
         if self.project is not None:
             if self.in_server:
@@ -145,6 +146,14 @@ class AnalysisPage(Page):
 
     def _chooser(self) -> pn.viewable.Viewable:
         # Links, not selects: choosing opens the analysis of what was chosen, bookmarkable.
+        if not self._projects:
+            link = f'<a href="{escape(self.context.urls.page("/projects"))}">'
+            text = escape(self.t("analysis.no_projects"))
+            return pn.pane.HTML(
+                f'<div class="wb-choose">{text} {link}{escape(self.t("nav.projects"))}</a></div>',
+                stylesheets=[CHOOSER_CSS],
+                sizing_mode="stretch_width",
+            )
         lines = []
         for label, links in self.chooser_links():
             pills = "".join(
@@ -185,7 +194,7 @@ class AnalysisPage(Page):
             calls = analysis.call_records(self.actor, self.project.id, agent_id)
         except (OSError, LookupError, ValueError) as error:
             log.warning("result analysis could not read MLflow: %s", error)
-            raise InvalidInput(self.t("analysis.unavailable"), field="mlflow") from error
+            raise PageProblem(self.t("analysis.unavailable")) from error
         link = None
         if not runs.empty:
             try:
@@ -313,6 +322,9 @@ class AnalysisPage(Page):
     def _models_table(self) -> pn.viewable.Viewable:
         if self.models is None or self.models.empty:
             return pn.Spacer(height=0)
+        return pn.Column(heading(self.t("analysis.by_model"), 4), self._model_figures())
+
+    def _model_figures(self) -> pn.widgets.Tabulator:
         return table(
             self.models_frame(),
             self.t,
@@ -399,25 +411,26 @@ class AnalysisPage(Page):
             return pn.Spacer(height=0)
         return pn.Column(
             heading(self.t("analysis.outputs_side_by_side"), 4),
-            pn.Row(self._run_a, self._run_b, self._diff_button, align="end"),
+            pn.Row(self._run_a, self._run_b, self._diff_button),
             self._diff_view,
             sizing_mode="stretch_width",
         )
 
     def __panel__(self) -> pn.viewable.Viewable:
-        t = self.t
-        return pn.Column(
-            self.messages,
-            self._chooser(),
+        parts: list[pn.viewable.Viewable] = [self.messages, self._chooser()]
+        if self.project is None:
+            if self._projects:
+                parts.append(literal(self.t("analysis.pick_project")))
+            return pn.Column(*parts, sizing_mode="stretch_width")
+        parts += [
             self._mlflow_link,
-            heading(t("analysis.runs"), 4),
+            heading(self.t("analysis.runs"), 4),
             self._runs_table,
-            heading(t("analysis.by_model"), 4),
             self._models_table,
             self._plots,
             self._diff_controls,
-            sizing_mode="stretch_width",
-        )
+        ]
+        return pn.Column(*parts, sizing_mode="stretch_width")
 
 
 def _number(value: object) -> float | None:

@@ -22,9 +22,9 @@ import panel as pn
 import param
 
 from agents.events import Event, ExecutionFinished, StepFailed, StepFinished, StepToken
-from workbench.errors import InvalidInput
 from workbench.panels.base import Page
 from workbench.panels.live import LiveFeed
+from workbench.panels.messages import PageProblem
 from workbench.panels.starters import DEMO_MODELS, SUGGESTED_MODELS, suggested_models
 from workbench.panels.text import alert, heading, literal, markdown
 from workbench.panels.visuals import format_cost, format_latency, format_tokens
@@ -70,18 +70,25 @@ class ChatPage(Page):
         choices = list(dict.fromkeys([*suggested_models(k.provider for k in keys), *DEMO_MODELS]))
         self.new_models = choices[:2]
         self._title_input = pn.widgets.TextInput.from_param(
-            self.param.new_title, label=t("chat.session_title"), placeholder=t("chat.new_chat")
+            self.param.new_title,
+            label=t("chat.session_title"),
+            placeholder=t("chat.new_chat"),
+            sizing_mode="stretch_width",
         )
         self._models_input = pn.widgets.MultiChoice.from_param(
             self.param.new_models,
             label=t("chat.models"),
             options=list(dict.fromkeys([*choices, *SUGGESTED_MODELS.values()])),
+            sizing_mode="stretch_width",
         )
         self._other_input = pn.widgets.TextInput.from_param(
-            self.param.other_model, label=t("chat.other_model"), placeholder=t("chat.other_hint")
+            self.param.other_model,
+            label=t("chat.other_model"),
+            placeholder=t("chat.other_hint"),
+            sizing_mode="stretch_width",
         )
         self._start_button = pn.widgets.Button(
-            label=t("chat.start"), button_type="primary", on_click=lambda _: self.create_session()
+            label=t("chat.start"), color="primary", on_click=lambda _: self.create_session()
         )
         self._prompt_input = pn.widgets.TextAreaInput.from_param(
             self.param.prompt,
@@ -92,7 +99,7 @@ class ChatPage(Page):
         )
         self._send_button = pn.widgets.Button(
             label=t("chat.send"),
-            button_type="primary",
+            color="primary",
             on_click=self._on_send,
             disabled=context.runner is None,
         )
@@ -180,7 +187,7 @@ class ChatPage(Page):
             return None
         prompt = self.prompt.strip()
         if not prompt:
-            self.show_error(InvalidInput(self.t("chat.empty_prompt"), field="prompt"))
+            self.show_error(PageProblem(self.t("chat.empty_prompt")))
             return None
         if self.context.runner is None:
             self.show_warning(self.t("execution.no_runner"))
@@ -241,7 +248,7 @@ class ChatPage(Page):
         if self.session is None:
             return None
         if self.target_project is None:
-            self.show_error(InvalidInput(self.t("chat.needs_project"), field="project"))
+            self.show_error(PageProblem(self.t("chat.needs_project")))
             return None
         last_prompt = next(
             (m.content for m in reversed(self.session.messages) if m.role is ChatRole.USER), ""

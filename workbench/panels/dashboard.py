@@ -62,8 +62,9 @@ class DashboardPage(Page):
         self._window = pn.widgets.RadioButtonGroup(
             options={self.t("dashboard.days", days=d): d for d in self.param.window_days.objects},
             value=self.window_days,
-            button_type="primary",
-            button_style="outline",
+            color="primary",
+            variant="outline",
+            align="center",
         )
         self._window.link(self, value="window_days")
         self.refresh()
@@ -200,6 +201,7 @@ class DashboardPage(Page):
                     responsive=True,
                     shared_axes=False,
                     yformatter=axis_format,
+                    ylim=(0, _axis_top(frame)),
                 ).opts(legend_opts={"title": t("common.provider")}, toolbar=None)
             )
         return pn.Column(
@@ -244,7 +246,7 @@ class DashboardPage(Page):
             self._count_cards,
             heading(t("dashboard.recent"), level=4),
             self._recent_table,
-            pn.Row(heading(t("dashboard.usage"), level=4), self._window),
+            pn.Row(heading(t("dashboard.usage"), level=4, align="center"), self._window),
             self._usage_plots,
             sizing_mode="stretch_width",
         )
@@ -254,3 +256,10 @@ def _total_tokens(execution: Execution) -> int | None:
     if execution.input_tokens is None and execution.output_tokens is None:
         return None
     return (execution.input_tokens or 0) + (execution.output_tokens or 0)
+
+
+def _axis_top(frame: pd.DataFrame) -> float:
+    """Room above the tallest stacked bar; with nothing but zeros, an axis from 0 to 1 (left to
+    itself, Bokeh centres an all-zero plot on 0 and shows negative spend)."""
+    top = float(frame.sum(axis=1).max()) if not frame.empty else 0.0
+    return top * 1.1 if top > 0 else 1.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,7 @@ from workbench.errors import FieldError, InvalidInput
 from workbench.panels.base import Page
 from workbench.panels.dag import DagPicture, DagStep
 from workbench.panels.live import LiveFeed
+from workbench.panels.messages import PageProblem
 from workbench.panels.tables import table
 from workbench.panels.text import alert, escape_markdown, heading, literal, markdown
 from workbench.panels.visuals import (
@@ -44,7 +45,7 @@ from workbench.panels.visuals import (
     format_tokens,
     status_badge,
 )
-from workbench.services import Execution, ExecutionStep, TaskAgent
+from workbench.services import Execution, ExecutionStatus, ExecutionStep, TaskAgent
 
 STREAM_FLUSH_MS = 150
 TERMINAL_STEP = {"COMPLETED", "FAILED", "SKIPPED", "CANCELLED"}
@@ -128,21 +129,22 @@ class ExecutionPage(Page):
         elif agent_id:
             self.agent = self.services.agents.get_agent(self.actor, agent_id)
         else:
-            raise InvalidInput(self.t("execution.needs_agent"), field="agent")
+            raise PageProblem(self.t("execution.needs_agent"))
         self.spec = AgentSpec.from_columns(
             self.agent.configuration, self.agent.substeps, name=self.agent.name
         )
         self._inputs = {name: _input_widget(name, spec) for name, spec in self.spec.inputs.items()}
         self._run_button = pn.widgets.Button(
             label=self.t("execution.run"),
-            button_type="primary",
+            color="primary",
             on_click=self._on_run,
             disabled=context.runner is None,
         )
         self._cancel_button = pn.widgets.Button(
             label=self.t("execution.cancel"),
-            button_type="danger",
-            button_style="outline",
+            align="center",
+            color="danger",
+            variant="outline",
             on_click=self._on_cancel,
         )
 
@@ -204,10 +206,8 @@ class ExecutionPage(Page):
                 try:
                     value = json.loads(value)
                 except json.JSONDecodeError as e:
-                    message = f"not valid JSON ({e.msg})"
-                    raise InvalidInput(
-                        f"inputs.{name}: {message}", field=f"inputs.{name}"
-                    ) from None
+                    message = self.t("execution.not_json", reason=e.msg)
+                    raise InvalidInput(message, field=f"inputs.{name}") from None
             if value is None or (isinstance(value, str) and not value.strip()):
                 continue  # the default applies, or the check below says it is missing
             values[name] = value
@@ -306,6 +306,8 @@ class ExecutionPage(Page):
             if first:  # one update of the page per {STREAM_FLUSH_MS}, not one per token
                 self.live.soon(self.flush_streams, STREAM_FLUSH_MS)
             return
+        if isinstance(event, (ExecutionStarted, StepStarted)):
+            self._mark_running()
         if isinstance(event, ExecutionStarted):
             for step_id in event.step_ids:
                 self.steps.setdefault(step_id, StepView(step_id))
@@ -348,6 +350,11 @@ class ExecutionPage(Page):
             return
         step_id = getattr(event, "step_id", None)
         self._changed([step_id] if step_id else None)
+
+    def _mark_running(self) -> None:
+        # The row read on opening may predate the start; the events say it runs now.
+        if self.execution is not None and self.execution.status == ExecutionStatus.PENDING:
+            self.execution = replace(self.execution, status=ExecutionStatus.RUNNING)
 
     def flush_streams(self) -> None:
         """Push the text streamed since the last flush into the running steps' panes."""
@@ -405,8 +412,12 @@ class ExecutionPage(Page):
         )
         parts: list[pn.viewable.Viewable] = [
             pn.Row(
-                heading(t("execution.run_number", agent=self.agent.name, number=e.number), 3),
-                status_badge(t, self.status, margin=(22, 10)),
+                heading(
+                    t("execution.run_number", agent=self.agent.name, number=e.number),
+                    3,
+                    align="center",
+                ),
+                status_badge(t, self.status, align="center"),
                 self._cancel_button if not e.is_finished else pn.Spacer(width=0),
             ),
             progress,
@@ -458,7 +469,8 @@ class ExecutionPage(Page):
             key = (step.step_id, model)
             pane = self._stream_panes.get(key)
             if pane is None:
-                pane = markdown(step.streams.get(model, ""), sizing_mode="stretch_width")
+                waiting = f"*{escape_markdown(self.t('execution.waiting'))}*"
+                pane = markdown(step.streams.get(model) or waiting, sizing_mode="stretch_width")
                 self._stream_panes[key] = pane
             header = [] if model == "answer" else [literal(model, styles={"font-weight": "600"})]
             columns.append(pn.Column(*header, pane, sizing_mode="stretch_width"))

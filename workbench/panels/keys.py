@@ -54,20 +54,20 @@ class KeysPage(Page):
             self.param.base_url, label=t("keys.base_url"), placeholder=t("keys.base_url_hint")
         )
         self._add_button = pn.widgets.Button(
-            label=t("keys.add"), button_type="primary", on_click=lambda _: self.add()
+            label=t("keys.add"), color="primary", on_click=lambda _: self.add()
         )
         self._test_button = pn.widgets.Button(
             label=t("keys.test"), on_click=self._on_test, disabled=context.runner is None
         )
         self._delete_button = pn.widgets.Button(
             label=t("keys.delete"),
-            button_type="danger",
-            button_style="outline",
+            color="danger",
+            variant="outline",
             on_click=lambda _: self.request_delete(),
         )
         self._confirm_button = pn.widgets.Button(
             label=t("keys.delete_confirm"),
-            button_type="danger",
+            color="danger",
             on_click=lambda _: self.confirm_delete(),
         )
         self._cancel_button = pn.widgets.Button(
@@ -225,9 +225,11 @@ class KeysPage(Page):
         rows = event.new
         self.select(self.keys[rows[0]] if rows and rows[0] < len(self.keys) else None)
 
-    @param.depends("selected", "confirming_delete", "check_text", "checking")
+    @param.depends("selected", "confirming_delete", "check_text", "checking", "keys")
     def _actions(self) -> pn.viewable.Viewable:
         if self.selected is None:
+            if not self.keys:
+                return pn.Spacer(height=0)  # the table's place already says there are none
             return literal(self.t("keys.select_hint"))
         if self.confirming_delete:
             return pn.Column(

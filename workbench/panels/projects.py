@@ -36,7 +36,7 @@ class ProjectListPage(Page):
             self.param.new_description, label=t("projects.description"), height=80
         )
         self._create_button = pn.widgets.Button(
-            label=t("projects.create"), button_type="primary", on_click=lambda _: self.create()
+            label=t("projects.create"), color="primary", on_click=lambda _: self.create()
         )
         self._rename_input = pn.widgets.TextInput.from_param(
             self.param.rename_to, label=t("projects.rename_to")
@@ -46,13 +46,13 @@ class ProjectListPage(Page):
         )
         self._delete_button = pn.widgets.Button(
             label=t("projects.delete"),
-            button_type="danger",
-            button_style="outline",
+            color="danger",
+            variant="outline",
             on_click=lambda _: self.request_delete(),
         )
         self._confirm_button = pn.widgets.Button(
             label=t("projects.delete_confirm"),
-            button_type="danger",
+            color="danger",
             on_click=lambda _: self.confirm_delete(),
         )
         self._cancel_button = pn.widgets.Button(
@@ -165,9 +165,11 @@ class ProjectListPage(Page):
         visible = self.visible_projects
         self.select(visible[event.new[0]] if event.new and event.new[0] < len(visible) else None)
 
-    @param.depends("selected", "confirming_delete")
+    @param.depends("selected", "confirming_delete", "projects", "search")
     def _actions(self) -> pn.viewable.Viewable:
         if self.selected is None:
+            if not self.visible_projects:
+                return pn.Spacer(height=0)  # the table's place already says there are none
             return literal(self.t("projects.select_hint"))
         if self.confirming_delete:
             return pn.Column(

@@ -15,6 +15,8 @@ import panel as pn
 from workbench.i18n import Translator
 from workbench.panels.visuals import STATUS_COLOURS, status_cell_style
 
+NAME_MAX_WIDTH_PX = 360
+
 
 def table(
     frame: pd.DataFrame,
@@ -39,6 +41,16 @@ def table(
         column: {"type": "link", "urlField": url_column, "target": "_self"}
         for column, url_column in (links or {}).items()
     }
+    # A long name is cut short (shown whole on hover) rather than push the other columns away.
+    params.setdefault(
+        "configuration",
+        {
+            "columns": [
+                {"field": column, "maxWidth": NAME_MAX_WIDTH_PX, "tooltip": True}
+                for column in links or {}
+            ]
+        },
+    )
     params.setdefault("sizing_mode", "stretch_width")
     params.setdefault("layout", "fit_data_stretch")
     params.setdefault("show_index", False)

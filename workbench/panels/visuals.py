@@ -46,7 +46,7 @@ def status_badge(t: Translator, status: object, **params) -> pn.pane.HTML:
 def status_cell_style(value: object) -> str:
     """Pandas Styler CSS for a status cell: the status colour behind white text."""
     colour = STATUS_COLOURS.get(str(value))
-    return f"background-color: {colour}; color: white; font-weight: 600" if colour else ""
+    return f"background-color: {colour}; color: white" if colour else ""
 
 
 def format_cost(value: float | None) -> str:
