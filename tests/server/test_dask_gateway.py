@@ -428,8 +428,9 @@ def test_no_gateway_means_no_gateway_settings(monkeypatch: pytest.MonkeyPatch) -
         ({"WORKBENCH_DASK_SCHEDULER": "tcp://127.0.0.1:8786"}, "WORKBENCH_DASK_GATEWAY"),
         ({"JUPYTERHUB_API_TOKEN": ""}, "JUPYTERHUB_API_TOKEN"),
         ({"WORKBENCH_DASK_GATEWAY_MIN_WORKERS": "5"}, "WORKBENCH_DASK_GATEWAY_MIN_WORKERS"),
+        ({"WORKBENCH_DASK_GATEWAY_MAX_WORKERS": "four"}, "WORKBENCH_DASK_GATEWAY_MAX_WORKERS"),
     ],
-    ids=["scheduler-too", "no-hub-token", "min-above-max"],
+    ids=["scheduler-too", "no-hub-token", "min-above-max", "not-a-number"],
 )
 def test_gateway_misconfiguration_names_the_setting(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], field: str

@@ -71,6 +71,16 @@ def _env(name: str) -> str:
     return os.environ.get(name, "").strip()
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise ConfigurationError(
+            f"{name} must be a whole number, not {raw!r}", field=name
+        ) from None
+
+
 def _env_list(name: str) -> list[str]:
     return [part.strip() for part in _env(name).split(",") if part.strip()]
 
@@ -276,7 +286,7 @@ class WorkbenchApp(ExtensionApp):
 
     @default("dask_gateway_min_workers")
     def _default_dask_gateway_min_workers(self) -> int:
-        return int(_env("WORKBENCH_DASK_GATEWAY_MIN_WORKERS") or 1)
+        return _env_int("WORKBENCH_DASK_GATEWAY_MIN_WORKERS", 1)
 
     dask_gateway_max_workers = Integer(
         help="Most workers of the service's gateway cluster; its size when not adaptive "
@@ -285,7 +295,7 @@ class WorkbenchApp(ExtensionApp):
 
     @default("dask_gateway_max_workers")
     def _default_dask_gateway_max_workers(self) -> int:
-        return int(_env("WORKBENCH_DASK_GATEWAY_MAX_WORKERS") or 4)
+        return _env_int("WORKBENCH_DASK_GATEWAY_MAX_WORKERS", 4)
 
     dask_gateway_adaptive = Bool(
         help="Scale the gateway cluster between min and max workers with the load "
