@@ -102,6 +102,12 @@ class KeyBindingError(SecretKeyError):
     code = "key_binding_error"
 
 
+class GatewayUnavailable(ConfigurationError):
+    """Dask Gateway cannot be reached, refuses the service's credentials, or fails a cluster."""
+
+    code = "dask_gateway_unavailable"
+
+
 class SchemaMismatch(ConfigurationError):
     """The database schema is not the one this code expects."""
 
@@ -117,6 +123,7 @@ HTTP_STATUS: dict[str, int] = {
     ConfigurationError.code: 500,
     SecretKeyError.code: 500,
     KeyBindingError.code: 500,
+    GatewayUnavailable.code: 500,
     SchemaMismatch.code: 500,
     WorkbenchError.code: 500,
 }

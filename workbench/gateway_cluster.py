@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from workbench.errors import ConfigurationError
+from workbench.errors import GatewayUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,6 @@ T = TypeVar("T")
 
 ADDRESS_SETTING = "WORKBENCH_DASK_GATEWAY"
 ALLOWED_FAILURES = "distributed.scheduler.allowed-failures"
-
-
-class GatewayUnavailable(ConfigurationError):
-    """Dask Gateway cannot be reached, refuses the service's credentials, or fails a cluster."""
-
-    code = "dask_gateway_unavailable"
 
 
 @dataclass(frozen=True)
