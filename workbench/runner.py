@@ -15,11 +15,12 @@ left PENDING or RUNNING ("interrupted by server restart"); an engine run that en
 final event is finished from the engine's result; `cancel_execution` returns once the status is
 final (SECURITY.md S12). Tracking never holds anything up: MLflow being down only marks the
 execution's `tracking_status`, and finished executions MLflow has not received are replayed
-from the database into it in the background at start-up.
+from the database into it in the background: at start-up, then every few minutes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -52,6 +53,11 @@ EventCallback = Callable[[events.Event], None]
 ENGINE_START_TIMEOUT_S = 180.0
 CANCEL_TIMEOUT_S = 60.0
 WATCH_INTERVAL_S = 0.5
+RECORD_BATCH = 200  # events stored in one transaction, at most
+BACKFILL_INTERVAL_S = 120.0
+# The live tracker retries a failed write for about six minutes (tracking.tracker's delays);
+# an execution finished longer ago than this and still not in MLflow is the backfill's.
+BACKFILL_AFTER_S = 600.0
 
 
 class ExecutionHandleLike(Protocol):
@@ -174,8 +180,12 @@ class ExecutionRunner:
         provider_base_urls: Mapping[str, str] | None = None,
         on_finished: Callable[[str, float], None] | None = None,
         on_event: EventCallback | None = None,
+        backfill_interval_s: float = BACKFILL_INTERVAL_S,
+        backfill_after_s: float = BACKFILL_AFTER_S,
     ) -> None:
         self._services = services
+        self._backfill_interval_s = backfill_interval_s
+        self._backfill_after_s = backfill_after_s
         self._engine_factory = engine_factory
         self._tracker = tracker
         self._context_factory = context_factory
@@ -190,6 +200,7 @@ class ExecutionRunner:
         self._live: dict[uuid.UUID, _Live] = {}
         self._subscribers: dict[uuid.UUID, list[EventCallback]] = {}
         self._closed = False
+        self._stopping = threading.Event()
         self._recorder = threading.Thread(
             target=self._record_loop, name="workbench-runner", daemon=True
         )
@@ -214,6 +225,7 @@ class ExecutionRunner:
         if self._closed:
             return
         self._closed = True
+        self._stopping.set()
         self._queue.put(("stop",))
         if self._recorder.is_alive():
             self._recorder.join(10)
@@ -435,22 +447,65 @@ class ExecutionRunner:
             except queue.Empty:
                 self._watch_handles()
                 continue
+            items = [item, *self._drain(RECORD_BATCH - 1)]
+            if self._process(items):
+                return
+
+    def _drain(self, most: int) -> list[tuple[Any, ...]]:
+        """What else is queued, at most `most` items, without waiting."""
+        items: list[tuple[Any, ...]] = []
+        while len(items) < most:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _process(self, items: list[tuple[Any, ...]]) -> bool:
+        """Handle queued items in order, runs of events in one transaction; True on "stop"."""
+        run: list[tuple[uuid.UUID, events.Event]] = []
+        for item in [*items, ("end",)]:
+            if item[0] == "event":
+                run.append((item[1], item[2]))
+                continue
+            if run:
+                self._guarded("event", self._record_run, run)
+                run = []
             kind = item[0]
             if kind == "stop":
-                return
-            try:
-                if kind == "event":
-                    self._record(item[1], item[2])
-                elif kind == "done":
-                    self._settle(item[1])
-                elif kind == "tracking":
-                    self._record_tracking(item[1])
-            except Exception:  # one bad event must not stop the recording of all others
-                log.exception("recording %s failed", kind)
+                return True
+            if kind == "done":
+                self._guarded(kind, self._settle, item[1])
+            elif kind == "tracking":
+                self._guarded(kind, self._record_tracking, item[1])
+        return False
+
+    @staticmethod
+    def _guarded(kind: str, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:  # one bad event must not stop the recording of all others
+            log.exception("recording %s failed", kind)
+
+    def _record_run(self, run: list[tuple[uuid.UUID, events.Event]]) -> None:
+        """Store a run of events in one transaction, then publish each, in order; should the
+        batch fail (say, one event names a vanished execution), each event on its own."""
+        try:
+            self._services.executions.record_events(event for _, event in run)
+        except Exception:
+            log.debug("recording %d events at once failed; one by one", len(run), exc_info=True)
+            for execution_id, event in run:
+                self._guarded("event", self._record, execution_id, event)
+            return
+        for execution_id, event in run:
+            self._guarded("event", self._published, execution_id, event)
 
     def _record(self, execution_id: uuid.UUID, event: events.Event) -> None:
-        if not isinstance(event, events.StepToken):
-            self._services.executions.record_event(event)
+        self._services.executions.record_event(event)
+        self._published(execution_id, event)
+
+    def _published(self, execution_id: uuid.UUID, event: events.Event) -> None:
+        """What follows an event's storing: metrics, subscribers, the end of the execution."""
         if self._on_event is not None:
             self._on_event(event)
         self._notify(execution_id, event)
@@ -521,14 +576,27 @@ class ExecutionRunner:
     # ---- tracking backfill -----------------------------------------------------------------
 
     def _backfill_tracking(self) -> None:
+        """Replay into MLflow the finished executions it never received: at start-up all of
+        them, then every `backfill_interval_s` those finished more than `backfill_after_s` ago
+        (by then the live tracker has given up on them)."""
         assert self._tracker is not None and self._context_factory is not None
-        for execution in self._services.executions.untracked_executions():
+        finished_before: dt.datetime | None = None
+        while not self._closed:
+            self._backfill_once(finished_before)
+            if self._stopping.wait(self._backfill_interval_s):
+                return
+            finished_before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._backfill_after_s)
+
+    def _backfill_once(self, finished_before: dt.datetime | None) -> None:
+        assert self._tracker is not None and self._context_factory is not None
+        executions = self._services.executions.untracked_executions(finished_before=finished_before)
+        for execution in executions:
             if self._closed:
                 return
             try:
                 context = self._context_factory(execution)
                 status = self._tracker.record(context, events_of(execution))
-            except Exception as e:  # MLflow still down: the next start tries again
+            except Exception as e:  # MLflow still down: the next round tries again
                 log.warning("tracking backfill of execution %s failed: %s", execution.id, e)
                 return
             self._record_tracking(status)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -117,13 +118,14 @@ def test_inputs_must_be_a_json_object(
     assert count(db, models.Execution) == 0
 
 
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-by-one", "in-one-transaction"])
 def test_engine_events_record_every_step_and_the_result(
-    services: Services, alice: Actor, agent: TaskAgent
+    services: Services, alice: Actor, agent: TaskAgent, at_once: bool
 ) -> None:
     execution = services.executions.create_execution(alice, agent.id, {"topic": "tides"})
     eid = str(execution.id)
     calls = (call("demo:echo", "A"), call("demo:upper", "B"))
-    for event in [
+    stream = [
         events.ExecutionStarted(eid, agent_name="writer", step_ids=("outline", "compare")),
         events.StepQueued(eid, step_id="outline"),
         events.StepQueued(eid, step_id="compare", depends_on=("outline",)),
@@ -164,8 +166,13 @@ def test_engine_events_record_every_step_and_the_result(
             output_tokens=18,
             cost_usd=None,
         ),
-    ]:
-        services.executions.record_event(events.event_from_dict(event.to_dict()))
+    ]
+    received = [events.event_from_dict(event.to_dict()) for event in stream]
+    if at_once:
+        services.executions.record_events(received)
+    else:
+        for event in received:
+            services.executions.record_event(event)
 
     done = services.executions.get_execution(alice, execution.id)
     assert done.status is ExecutionStatus.COMPLETED
@@ -311,6 +318,32 @@ def test_untracked_executions_are_the_finished_ones_not_yet_synced(
     services.executions.set_tracking(failed_sync.id, TrackingStatus.FAILED)
     assert [e.id for e in services.executions.untracked_executions()] == [failed_sync.id]
     assert services.executions.get_execution(alice, synced.id).mlflow_run_id == "run-1"
+
+
+def test_a_batch_naming_a_missing_execution_writes_nothing(
+    services: Services, alice: Actor, agent: TaskAgent
+) -> None:
+    eid = str(services.executions.create_execution(alice, agent.id, {}).id)
+    batch = [
+        events.ExecutionStarted(eid, step_ids=("outline",)),
+        events.ExecutionStarted(str(uuid.uuid4()), step_ids=("outline",)),
+    ]
+    with pytest.raises(NotFound):
+        services.executions.record_events(batch)
+    assert services.executions.get_execution(alice, eid).status is ExecutionStatus.PENDING
+
+
+def test_untracked_executions_finished_before_leaves_out_the_recent_ones(
+    services: Services, alice: Actor, agent: TaskAgent
+) -> None:
+    execution = services.executions.create_execution(alice, agent.id, {})
+    finished = services.executions.finish(execution.id, ExecutionStatus.COMPLETED, result={})
+    assert finished.finished_at is not None
+    just_before = finished.finished_at - dt.timedelta(seconds=1)
+    just_after = finished.finished_at + dt.timedelta(seconds=1)
+    untracked = services.executions.untracked_executions
+    assert untracked(finished_before=just_before) == []
+    assert [e.id for e in untracked(finished_before=just_after)] == [execution.id]
 
 
 def test_delete_execution_needs_it_finished(

@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connections kept open: the service's request threads, its recorder and dashboard threads all
+# hold one at times; past SQLAlchemy's default of 5, every extra checkout opened a new connection.
+POOL_SIZE = 16
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -26,6 +29,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", POOL_SIZE)
         return create_engine(parsed, **kwargs)
 
     if parsed.database and parsed.database != ":memory:":

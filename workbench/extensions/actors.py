@@ -40,15 +40,24 @@ class ActorDirectory:
     def is_admin(self, identity: HubIdentity) -> bool:
         return identity.admin or bool(self._admin_groups.intersection(identity.groups))
 
+    def cached(
+        self, identity: HubIdentity, *, ip: str | None, user_agent: str | None
+    ) -> Actor | None:
+        """The actor for a hub user seen recently, unchanged; None if the row must be read."""
+        with self._lock:
+            cached = self._cache.get((identity.name, self.is_admin(identity)))
+        if cached is None or cached[1] <= self._clock():
+            return None
+        return cached[0].with_client(ip=ip, user_agent=user_agent)
+
     def actor_for(self, identity: HubIdentity, *, ip: str | None, user_agent: str | None) -> Actor:
         """The actor for a hub user (blocking: may write the User row)."""
+        found = self.cached(identity, ip=ip, user_agent=user_agent)
+        if found is not None:
+            return found
         admin = self.is_admin(identity)
         key = (identity.name, admin)
         now = self._clock()
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0].with_client(ip=ip, user_agent=user_agent)
         user = self._users.ensure_user(identity.name, admin=admin, ip=ip, user_agent=user_agent)
         actor = self._users.actor_for(user)
         with self._lock:

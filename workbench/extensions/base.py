@@ -136,11 +136,11 @@ class WorkbenchHandlerMixin:
         """The acting user (their User row is created or refreshed here when needed)."""
         if self._actor is None:
             request = self.request  # type: ignore[attr-defined]
-            self._actor = await self.run_blocking(
-                self.workbench.actors.actor_for,
-                self.identity,
-                ip=request.remote_ip,
-                user_agent=request.headers.get("User-Agent"),
+            client = {"ip": request.remote_ip, "user_agent": request.headers.get("User-Agent")}
+            actors = self.workbench.actors
+            # Usually known: no trip to a worker thread just to say who is asking.
+            self._actor = actors.cached(self.identity, **client) or await self.run_blocking(
+                actors.actor_for, self.identity, **client
             )
             logs.USER_ID.set(str(self._actor.id))
         return self._actor

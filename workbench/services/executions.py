@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -252,35 +252,53 @@ class ExecutionService(ServiceBase):
 
     def record_event(self, event: events.Event) -> None:
         """Apply one engine event to the execution and step rows (token events are not stored)."""
-        if isinstance(event, events.StepToken):
+        self.record_events([event])
+
+    def record_events(self, batch: Iterable[events.Event]) -> None:
+        """Apply engine events, in order, in one transaction (token events are not stored).
+
+        The runner hands over every event that queued up while it wrote the previous ones, so
+        a busy service pays one commit per batch rather than one per event."""
+        stored = [event for event in batch if not isinstance(event, events.StepToken)]
+        if not stored:
             return
         with self._transaction() as session:
-            execution = self._runner_load(session, event.execution_id)
-            if execution.status.is_terminal:
-                log.debug("ignoring %s for finished execution %s", event.type, execution.id)
-                return
-            if isinstance(event, events.ExecutionStarted):
-                self._start(execution, event.at)
-                for position, step_id in enumerate(event.step_ids):
-                    self._step(session, execution, step_id, position=position)
-            elif isinstance(event, events.ExecutionFinished):
-                self._finish(
-                    session,
-                    execution,
-                    _FINISHED_STATUS[event.status],
-                    at=event.at,
-                    result=dict(event.outputs),
-                    error=event.error,
-                    totals=(
-                        event.latency_ms,
-                        event.input_tokens,
-                        event.output_tokens,
-                        event.cost_usd,
-                    ),
-                )
-            else:
-                self._start(execution, None)
-                self._apply_step_event(session, execution, event)
+            loaded: dict[str, models.Execution] = {}
+            for event in stored:
+                execution = loaded.get(event.execution_id)
+                if execution is None:
+                    execution = self._runner_load(session, event.execution_id)
+                    loaded[event.execution_id] = execution
+                self._apply_event(session, execution, event)
+
+    def _apply_event(
+        self, session: Session, execution: models.Execution, event: events.Event
+    ) -> None:
+        if execution.status.is_terminal:
+            log.debug("ignoring %s for finished execution %s", event.type, execution.id)
+            return
+        if isinstance(event, events.ExecutionStarted):
+            self._start(execution, event.at)
+            for position, step_id in enumerate(event.step_ids):
+                self._step(session, execution, step_id, position=position)
+        elif isinstance(event, events.ExecutionFinished):
+            self._finish(
+                session,
+                execution,
+                _FINISHED_STATUS[event.status],
+                at=event.at,
+                result=dict(event.outputs),
+                error=event.error,
+                totals=(
+                    event.latency_ms,
+                    event.input_tokens,
+                    event.output_tokens,
+                    event.cost_usd,
+                ),
+            )
+        else:
+            self._start(execution, None)
+            self._apply_step_event(session, execution, event)
 
     def set_tracking(
         self,
@@ -296,12 +314,19 @@ class ExecutionService(ServiceBase):
             if mlflow_run_id is not None:
                 execution.mlflow_run_id = mlflow_run_id
 
-    def untracked_executions(self, *, limit: int = 100) -> list[Execution]:
-        """Finished executions MLflow has not received yet, oldest first: the backfill queue."""
+    def untracked_executions(
+        self, *, limit: int = 100, finished_before: dt.datetime | None = None
+    ) -> list[Execution]:
+        """Finished executions MLflow has not received yet, oldest first: the backfill queue.
+
+        With `finished_before`, only those that finished before then (the live tracker may still
+        be retrying the later ones)."""
+        since = [] if finished_before is None else [models.Execution.finished_at < finished_before]
         with self._transaction() as session:
             rows = session.scalars(
                 select(models.Execution)
                 .where(
+                    *since,
                     models.Execution.tracking_status != TrackingStatus.SYNCED,
                     models.Execution.status.in_(
                         [
