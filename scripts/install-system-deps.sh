@@ -4,6 +4,8 @@
 #   fonts-noto-cjk              Japanese glyphs, so screenshots of the Japanese UI are legible
 #   postgresql                  server binaries, so the suite can start a throwaway PostgreSQL
 #                               when none is reachable (pytest-postgresql runs pg_ctl)
+#   redis-server                so the suite can start a throwaway Redis for the response-cache
+#                               tests when none is reachable
 # Installs only what is missing; does nothing on a machine that has everything.
 set -euo pipefail
 
@@ -11,6 +13,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/redis-server ] || missing+=(redis-server)
 compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK*" >/dev/null || missing+=(fonts-noto-cjk)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.mlflow",
     "tests.fixtures.hub",
     "tests.fixtures.browser",
+    "tests.fixtures.redis_server",
 ]

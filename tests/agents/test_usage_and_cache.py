@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from agents.cache import CacheConfig
+from agents.cache import CacheConfig, RedisCache
 from agents.engine import Engine
 from agents.prices import PriceTable
 from tests.agents.helpers import spec, unique
 from tests.fakes.provider_server import FakeProvider
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = "redis://127.0.0.1:6379/15"  # only parsed, never connected to
 
 
 def test_usage_and_cost_are_recorded_per_call_and_step(
@@ -74,14 +74,22 @@ def test_user_prices_override_the_table() -> None:
 
 @pytest.fixture(params=["sqlite", "redis"])
 def cache_location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A cache location; for Redis, the suite's server and database (tests/fixtures/redis_server).
+
+    The Redis database may be shared (this machine's server, another session), so only the keys
+    that appeared during the test are deleted afterwards, never the whole database.
+    """
     if request.param == "sqlite":
         yield str(tmp_path / "responses.db")
         return
-    client = redis.Redis.from_url(REDIS_URL)
-    yield REDIS_URL
-    for key in client.scan_iter("agents:response:*"):
-        client.delete(key)
-    client.close()
+    url: str = request.getfixturevalue("redis_url")
+    pattern = f"{RedisCache.PREFIX}*"
+    with redis.Redis.from_url(url) as client:
+        before = set(client.scan_iter(pattern))
+        yield url
+        written = set(client.scan_iter(pattern)) - before
+        if written:
+            client.delete(*written)
 
 
 def test_identical_call_is_answered_from_the_cache(
