@@ -7,6 +7,7 @@ batches, never refused.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -34,8 +35,9 @@ class Batch:
 
 
 def _size(key: str, value: str) -> int:
-    # JSON escapes can double non-ASCII text; count UTF-8 bytes twice over to stay safe.
-    return 2 * (len(key.encode("utf-8")) + len(value.encode("utf-8"))) + 40
+    # The length as MLflow's REST client sends it: `json.dumps` escapes every non-ASCII character
+    # (6 bytes for "é" or "П", 12 for an emoji), which a multiple of the UTF-8 length undercounts.
+    return len(json.dumps(key)) + len(json.dumps(value)) + 40
 
 
 def chunk(
