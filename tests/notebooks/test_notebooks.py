@@ -31,6 +31,13 @@ pytestmark = pytest.mark.hub
 NOTEBOOKS_DIR = ROOT / "notebooks"
 SANITIZE = NOTEBOOKS_DIR / "nbval_sanitize.cfg"
 NOTEBOOKS = sorted(path.stem for path in NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+# What the glob must find: a renamed or removed notebook would otherwise just drop out of the check.
+EXPECTED_NOTEBOOKS = [
+    "01-quickstart",
+    "02-prototype-an-agent",
+    "03-compare-models",
+    "04-analyse-results",
+]
 CELL_TIMEOUT_S = 120
 # Provider variables the user's own environment might hold: never let them reach the kernels.
 FOREIGN_PREFIXES = ("WORKBENCH_", "JUPYTERHUB_", "OPENAI_", "ANTHROPIC_", "GOOGLE_", "GEMINI_")
@@ -150,6 +157,11 @@ def nbval_results(
         failure = None if problem is None else (problem.text or problem.get("message", ""))
         results.setdefault(name, []).append(CellResult(name, case.get("name", ""), failure))
     return results
+
+
+def test_notebook_list_is_the_four_examples_when_globbed() -> None:
+    assert NOTEBOOKS == EXPECTED_NOTEBOOKS
+    assert all((NOTEBOOKS_DIR / f"{name}.ipynb").is_file() for name in EXPECTED_NOTEBOOKS)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
