@@ -86,7 +86,7 @@ from agents.prices import Price, PriceTable
 from agents.results import ExecutionResult, ResultBuilder, call_totals
 from agents.retry import RetryPolicy
 from agents.spec import AgentSpec
-from agents.worker import RunConfig, cancel_on_worker, run_step_task, warm_up
+from agents.worker import RunConfig, cancel_on_worker, run_step_task, serve_locally, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class Engine:
         self._closed = False
         self._client: Client | None = None
         self._cluster: LocalCluster | None = None
+        self._stop_local_events: Callable[[], None] = lambda: None
         self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -165,6 +166,10 @@ class Engine:
                     self._cluster = await self._local_cluster()
                     self._client = await Client(self._cluster, asynchronous=True)
             self._client.subscribe_topic(self._topic, self._on_worker_event)
+            if self._cluster is not None and not self._processes:
+                self._stop_local_events = serve_locally(
+                    self._topic, asyncio.get_running_loop(), self._on_worker_event
+                )
             await self._warm_up()
         except Exception as e:
             where = self.scheduler_address or "a local cluster"
@@ -239,6 +244,7 @@ class Engine:
             self._loop.close()
 
     async def _stop(self) -> None:
+        self._stop_local_events()
         if self._client is not None:
             with contextlib.suppress(ValueError):
                 self._client.unsubscribe_topic(self._topic)

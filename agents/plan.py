@@ -51,6 +51,10 @@ class StepPlan:
     criteria: str | None = None
     max_rounds: int = 1
 
+    def __dask_tokenize__(self) -> tuple[str, str, int]:
+        # The graph's keys carry the execution id; the step id and identity tell plans apart.
+        return ("agents.StepPlan", self.step_id, id(self))
+
 
 def plan_steps(spec: AgentSpec) -> dict[str, StepPlan]:
     """Plans in dependency order; `spec` must have no problems."""

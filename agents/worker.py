@@ -9,10 +9,11 @@ event, and a step whose upstream failed is skipped without calling anything.
 
 Events travel back as Dask worker events (`Worker.log_event` on the engine's topic, which the
 engine's client subscribes to): relayed by the scheduler over connections Dask already has, so
-they work the same on the in-process cluster and on a remote one where workers cannot reach the
-client. Order holds per worker, which is what "in order per step" needs (a step runs on one
-worker). Streamed text is batched (`TokenBatcher`): the first piece of a call goes at once (time
-to first token), later ones at most every `token_interval` seconds.
+they work on a remote cluster where workers cannot reach the client. When the worker runs in the
+engine's own process (the default in-process cluster), they are handed to the engine directly
+(`serve_locally`). Order holds per worker, which is what "in order per step" needs (a step runs
+on one worker). Streamed text is batched (`TokenBatcher`): the first piece of a call goes at
+once (time to first token), later ones at most every `token_interval` seconds.
 
 The provider SDKs are imported here lazily (and ahead of time by `warm_up`), so importing the
 engine stays fast.
@@ -69,17 +70,54 @@ class RunConfig:
     cache_scope: str | None = None
     token_interval: float = 0.05
 
+    def __dask_tokenize__(self) -> tuple[str, str]:
+        # Dask names a graph by hashing its arguments; the execution id is unique already, and
+        # hashing the price table and credentials cost milliseconds per execution.
+        return ("agents.RunConfig", self.execution_id)
+
 
 # ---- events back to the engine -----------------------------------------------------------------
 
 
+# Engines of this process whose cluster runs here too (an in-process `LocalCluster`): topic ->
+# (the engine's loop, its event handler). A worker in this process hands them events directly.
+WorkerEventHandler = Callable[[tuple[float, Any]], None]
+_LOCAL_ENGINES: dict[str, tuple[asyncio.AbstractEventLoop, WorkerEventHandler]] = {}
+
+
+def serve_locally(
+    topic: str, loop: asyncio.AbstractEventLoop, handler: WorkerEventHandler
+) -> Callable[[], None]:
+    """Deliver `topic`'s events from workers in this process straight to `handler` on `loop`;
+    returns the function that stops it."""
+    _LOCAL_ENGINES[topic] = (loop, handler)
+    return lambda: _LOCAL_ENGINES.pop(topic, None) and None
+
+
 class EventChannel:
+    """Where a step's events go: to the engine's topic through the scheduler, or, when the
+    engine lives in this process, straight to it (two network hops, each batched for a few
+    milliseconds by Dask, fewer per event)."""
+
     def __init__(self, topic: str) -> None:
         self.topic = topic
         self.worker = get_worker()
 
     def emit(self, event: Event) -> None:
-        self.worker.log_event(self.topic, event.to_dict())
+        local = _LOCAL_ENGINES.get(self.topic)
+        if local is None:
+            self.worker.log_event(self.topic, event.to_dict())
+            return
+        loop, handler = local
+        message = (time.time(), event.to_dict())
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            handler(message)
+        else:
+            loop.call_soon_threadsafe(handler, message)
 
 
 class TokenBatcher:
