@@ -71,6 +71,30 @@ def test_graph_runs_on_worker_processes_by_address(
     assert len(recorder.of("step_token")) >= 7  # streamed back across processes
 
 
+def test_provider_cap_holds_across_worker_processes_when_steps_run_on_several(
+    process_cluster: LocalCluster, remote_engine: Engine, fake_provider: FakeProvider
+) -> None:
+    with Client(process_cluster.scheduler_address, timeout=10) as client:
+        client.wait_for_workers(2, timeout=30)
+        pids = client.run(os.getpid)
+    assert len(set(pids.values())) >= 2 and os.getpid() not in pids.values()
+    model = unique("cluster-capped")
+    fake_provider.program(model, then={"latency": 0.3})  # uncapped, all six would overlap
+    recorder = Recorder()
+    steps = [{"id": f"s{i}", "prompt": f"q{i}"} for i in range(6)]
+    result = remote_engine.run(
+        spec(*steps, model=f"anthropic:{model}"),  # remote_engine caps anthropic at 1
+        {},
+        fake_provider.credentials(),
+        on_event=recorder,
+        timeout=60,
+    )
+    assert result.status == "COMPLETED"
+    assert len({e.worker for e in recorder.of("step_started")}) >= 2  # the cap spanned processes
+    assert fake_provider.stats()["requests_by_model"][model] == 6
+    assert fake_provider.stats()["max_in_flight_by_model"][model] == 1
+
+
 def test_s11_killed_worker_fails_the_step_and_nothing_hangs(
     process_cluster: LocalCluster, remote_engine: Engine, fake_provider: FakeProvider
 ) -> None:
