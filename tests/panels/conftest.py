@@ -7,16 +7,20 @@
   server, an MLflow store): what the browser tests and the live-run tests use. What they write
   never meets the rolled-back databases of the unit tests.
 - `browser`: one headless Chromium for the session; `page_of(user)` a logged-in tab.
+
+`shown_text(view)` is what a visitor reads in a view's Markdown panes and alerts, as plain text.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import panel as pn
 import pytest
 
 from tests.panels.harness import DashboardServer, start_dashboard_server
@@ -28,6 +32,13 @@ from workbench.services import Actor, Execution, Services
 
 URLS = Urls(prefix="/services/workbench/ui")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()<>#+\-.!|~&])")  # what `text.escape_markdown` escapes
+
+
+def shown_text(view: Any) -> str:
+    """The text of every Markdown pane and alert in `view`, Markdown escapes removed."""
+    panes = pn.panel(view).select(pn.pane.Markdown)
+    return "\n".join(_ESCAPED.sub(r"\1", str(pane.object)) for pane in panes)
 
 
 @pytest.fixture

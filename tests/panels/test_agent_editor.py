@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from tests.panels.conftest import shown_text
 from workbench.errors import NotFound
 from workbench.panels.agent_editor import AgentEditorPage
 from workbench.panels.starters import STARTERS
@@ -140,3 +143,86 @@ def test_another_users_agent_is_not_found(services, alice, bob, project, page_co
         AgentEditorPage(page_context(bob, id=str(agent.id)))
     with pytest.raises(NotFound):
         AgentEditorPage(page_context(bob, project=str(project.id)))
+
+
+# ---- in the visitor's language -----------------------------------------------------------------
+
+
+def test_problems_are_described_in_japanese_with_their_path_and_names(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.spec_text = SPEC.replace("{{ summary }}", "{{ summery }}").replace("demo:echo", "nope:x")
+    shown = shown_text(page._problem_list())
+    assert "仕様に 2 件の問題があります" in shown
+    assert "substeps.1.prompt: 'summery' を参照していますが" in shown
+    assert "defaults.model: プロバイダー 'nope' は不明です" in shown
+    assert "行目:" in shown
+    assert "which is neither an input" not in shown and "is unknown" not in shown
+    gutter = [a["text"] for a in page._editor.annotations]
+    assert any(text.startswith("substeps.1.prompt: 'summery' を参照") for text in gutter)
+
+
+def test_a_syntax_error_is_described_in_japanese(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.spec_text = "name: x\nsubsteps: [\n"
+    shown = shown_text(page._problem_list())
+    assert "YAML として正しくありません（3 行 1 列）" in shown
+    assert "not valid YAML" not in shown
+
+
+def test_structural_problems_are_described_in_japanese(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.spec_text = SPEC.replace("inputs: {text: text}", "inputs: {text: text}\ntypo: 1")
+    shown = shown_text(page._problem_list())
+    assert "typo: 不明なフィールドです" in shown and "unknown field" not in shown
+
+
+def test_english_visitors_read_the_english_sentences(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, project=str(project.id)))
+    page.spec_text = SPEC.replace("{{ summary }}", "{{ summery }}")
+    shown = shown_text(page._problem_list())
+    assert "substeps.1.prompt: refers to 'summery', which is neither an input (text)" in shown
+
+
+@pytest.mark.parametrize("starter", STARTERS)
+def test_every_starter_is_written_in_japanese_for_japanese_visitors(
+    alice, project, page_context, starter
+):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.use_starter(starter)
+    assert page.problems == [], page.problems
+    english = AgentEditorPage(page_context(alice, project=str(project.id)))
+    english.use_starter(starter)
+    for japanese, original in zip(page.spec.substeps, english.spec.substeps, strict=True):
+        assert japanese.prompt != original.prompt
+        assert re.search(r"[\u3040-\u30ff]", japanese.prompt), japanese.prompt
+        # the template still names the same inputs and steps
+        assert re.findall(r"{{ (\w+) }}", japanese.prompt) == re.findall(
+            r"{{ (\w+) }}", original.prompt
+        )
+    assert page.spec.name == page.t(f"agent.starter.{starter}")
+
+
+def test_the_draft_starter_reads_japanese_in_the_editor(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.use_starter("draft_critique_refine")
+    assert "についての記事の短いアウトラインを書いてください。" in page.spec_text
+    assert "アウトラインに沿っていること" in page.spec_text
+    assert "Write a short outline" not in page.spec_text and "Clear, correct" not in page.spec_text
+    assert page.step_prompt == "{{ topic }} についての記事の短いアウトラインを書いてください。"
+
+
+def test_a_new_japanese_agent_starts_from_a_japanese_prompt(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    assert page.spec.substeps[0].prompt == "3 つの箇条書きで要約してください:\n{{ text }}"
+    assert "Summarise" not in page.spec_text
+
+
+def test_a_new_step_is_prompted_in_japanese(alice, project, page_context):
+    page = AgentEditorPage(page_context(alice, "ja", project=str(project.id)))
+    page.spec_text = SPEC
+    page.add_step()
+    assert page.spec.step("step_3").prompt == "これを改善してください:\n{{ title }}"
+    assert page.spec.dependencies()["step_3"] == ("title",)
+    page.spec_text = "name: empty\ndefaults: {model: 'demo:echo'}\nsubsteps: []\n"
+    page.add_step()
+    assert page.spec.step("step_1").prompt == "こんにちはと挨拶してください。"

@@ -211,8 +211,10 @@ def test_chatting_with_two_models_shows_both_answers_side_by_side(served, open_p
     shoot(page, "07b-chat-room")
 
 
-def test_s9_model_output_and_user_text_are_shown_as_text(served, open_page, fake_provider) -> None:
-    user = keyed_user(served, "xss")
+def xss_agent(served: ServedWorkbench, fake_provider, prefix: str):
+    """A keyed user whose project and agent are named with markup, the agent's model answering
+    with markup: (user, actor, project, agent, the model's name at the fake provider)."""
+    user = keyed_user(served, prefix)
     actor = served.server.identity.actors[user]
     model = f"xss-{secrets.token_hex(3)}"
     fake_provider.program(model, then={"text": XSS})
@@ -231,6 +233,18 @@ def test_s9_model_output_and_user_text_are_shown_as_text(served, open_page, fake
             ],
         },
     )  # fmt: skip
+    return user, actor, project, agent, model
+
+
+def assert_no_markup_ran(page: Page, name: str) -> None:
+    """The S9 check: no injected script or handler ran, no injected element exists."""
+    page.wait_for_timeout(500)  # give an injected handler every chance to run
+    assert page.evaluate("window.__xss") is None, f"script ran on the {name} page"
+    assert page.locator('img[src="x"]').count() == 0, f"markup injected on the {name} page"
+
+
+def test_s9_model_output_and_user_text_are_shown_as_text(served, open_page, fake_provider) -> None:
+    user, actor, project, agent, model = xss_agent(served, fake_provider, "xss")
     execution = served.dependencies.runner.start_execution(actor, agent.id, {"q": XSS})
     session = served.services.chat.create_session(
         actor, {"title": f"T {XSS}"[:200], "models": [f"openai:{model}", "openai:<img src=x>"]}
@@ -252,10 +266,55 @@ def test_s9_model_output_and_user_text_are_shown_as_text(served, open_page, fake
         expect(page.get_by_text('<img src="x" onerror=').first).to_be_visible()
         if name == "execution":
             expect(page.get_by_text("Completed", exact=True).first).to_be_visible()
-        page.wait_for_timeout(500)  # give an injected handler every chance to run
-        assert page.evaluate("window.__xss") is None, f"script ran on the {name} page"
-        assert page.locator('img[src="x"]').count() == 0, f"markup injected on the {name} page"
+        assert_no_markup_ran(page, name)
     shoot(page, "s9-escaped")
+
+
+def test_s9_analysis_agent_editor_and_keys_show_markup_as_text(
+    served, open_page, fake_provider
+) -> None:
+    user, actor, _, agent, _ = xss_agent(served, fake_provider, "xss-more")
+    runner = served.dependencies.runner
+    ids = [runner.start_execution(actor, agent.id, {"q": f"{XSS} {n}"}).id for n in (1, 2)]
+    wait_tracked(served, actor, ids)
+    served.services.keys.create_key(
+        actor, {"provider": "google", "api_key": f"g-{secrets.token_hex(8)}", "label": XSS}
+    )
+
+    # Result analysis: the agent's name in the chooser and the runs, the outputs side by side.
+    page = open_page(user, ui(served, "/analysis", agent=agent.id))
+    expect(page.get_by_text('<img src="x" onerror=').first).to_be_visible()
+    expect(page.get_by_role("link", name="Compare these runs in MLflow")).to_be_visible()
+    page.get_by_role("button", name="Show differences").click()
+    expect(page.get_by_text(re.compile(r"Step out: \d+ line\(s\) differ"))).to_be_visible()
+    cells = page.locator(".tabulator-cell", has_text='<img src="x" onerror=')
+    expect(cells.first).to_be_visible()
+    assert cells.count() >= 2  # run A's and run B's output of a step
+    assert_no_markup_ran(page, "analysis")
+    shoot(page, "s9-analysis")
+
+    # The agent editor: the project's name, and a model written as markup in the spec's problems.
+    page = open_page(user, ui(served, "/agent", id=agent.id))
+    expect(page.get_by_text('<img src="x" onerror=').first).to_be_visible()
+    expect(page.get_by_text("The spec is valid.")).to_be_visible()
+    model_box = page.get_by_placeholder("e.g. openai:gpt-4o-mini")
+    model_box.fill(XSS)
+    model_box.press("Enter")
+    page.get_by_role("button", name="Apply to spec").click()
+    expect(page.get_by_text("The spec has 1 problem(s):")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"defaults\.model: model '<script>window"))).to_be_visible()
+    page.locator(".ace_gutter-cell.ace_error").first.hover()  # the gutter's tooltip
+    expect(page.locator(".ace_tooltip", has_text="<script>window.__xss").first).to_be_visible()
+    assert_no_markup_ran(page, "agent editor")
+    shoot(page, "s9-agent-editor")
+
+    # API keys: a key labelled with markup.
+    page = open_page(user, ui(served, "/keys"))
+    expect(page.get_by_text('<img src="x" onerror=').first).to_be_visible()
+    page.get_by_text('<img src="x" onerror=').first.click()  # select it: its actions appear
+    expect(page.get_by_role("button", name="Test key")).to_be_visible()
+    assert_no_markup_ran(page, "API keys")
+    shoot(page, "s9-keys")
 
 
 JAPANESE_PAGES = [
@@ -349,3 +408,37 @@ def test_the_project_agent_and_run_pages_speak_japanese(served, open_page) -> No
     page.goto(served.server.url(ui(served, "/execution", agent=agent.id)))
     expect(page.get_by_role("button", name="実行する")).to_be_visible()
     shoot(page, "ja-execution-form")
+
+
+def test_the_agent_editor_explains_spec_problems_in_japanese(served, open_page) -> None:
+    user = new_user(served, "ja-problems")
+    actor = served.server.identity.actors[user]
+    project = served.services.projects.create_project(actor, {"name": "仕様の確認"})
+    agent = served.services.agents.create_agent(actor, project.id, FAN_OUT_FAN_IN)
+    page = open_page(user, ui(served, "/agent", id=agent.id))
+    switch_to_japanese(page)
+    expect(page.get_by_text("仕様は有効です。")).to_be_visible()
+
+    model_box = page.get_by_placeholder("例: openai:gpt-4o-mini")
+    model_box.fill("nope:x")
+    model_box.press("Enter")
+    page.get_by_role("button", name="仕様に反映").click()
+    expect(page.get_by_text("仕様に 1 件の問題があります:")).to_be_visible()
+    prompt_box = page.get_by_label("プロンプト", exact=True)
+    prompt_box.fill("{{ questoin }}")
+    prompt_box.blur()
+    page.get_by_role("button", name="ステップを反映").click()
+    expect(page.get_by_text("仕様に 2 件の問題があります:")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("defaults.model: プロバイダー 'nope' は不明です"))
+    ).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"substeps\.0\.prompt: 'questoin' を参照していますが"))
+    ).to_be_visible()
+    shown = page.locator("body").inner_text()
+    assert "which is neither an input" not in shown and "is unknown (known" not in shown
+    shoot(page, "ja-agent-editor-problems")
+
+    page.locator(".ace_gutter-cell.ace_error").first.hover()  # the gutter's tooltip
+    expect(page.locator(".ace_tooltip", has_text="不明です").first).to_be_visible()
+    shoot(page, "ja-agent-editor-problem-tooltip")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from agents.events import ExecutionFinished, ExecutionStarted, StepFinished, StepToken
+from agents.events import (
+    CallRecord,
+    ExecutionFinished,
+    ExecutionStarted,
+    StepFinished,
+    StepToken,
+)
+from tests.panels.conftest import shown_text
 from workbench.errors import NotFound
 from workbench.panels.chat import ChatPage
 from workbench.services.chat_turns import ChatTurns, chat_spec, transcript
@@ -142,3 +149,46 @@ def test_another_users_chat_is_not_found(services, alice, bob, page_context):
     session = services.chat.create_session(alice, {"models": ["demo:a"]})
     with pytest.raises(NotFound):
         ChatPage(page_context(bob, session=str(session.id)))
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_finished_answer_shows_its_latency_tokens_and_cost(
+    services, alice, page_context, language
+):
+    session = services.chat.create_session(alice, {"models": ["demo:a", "demo:b"]})
+    agent = ChatTurns(services, None).chat_agent(alice, session)
+    execution = services.executions.create_execution(
+        alice, agent.id, {"conversation_1": "x", "conversation_2": "x"}
+    )
+    services.chat.add_message(
+        alice, session.id, {"role": "user", "content": "hi", "execution_id": execution.id}
+    )
+    eid = str(execution.id)
+    services.executions.record_event(ExecutionStarted(eid, step_ids=("model_1", "model_2")))
+    page = ChatPage(page_context(alice, language, session=str(session.id)))
+    page._follow(execution.id, page.session)
+    call = CallRecord(
+        model="demo:a", role="answer", latency_ms=1234.0, input_tokens=1200, output_tokens=34,
+        cost_usd=0.0031,
+    )  # fmt: skip
+    finished = StepFinished(
+        eid, step_id="model_1", output="Hi there", calls=(call,), latency_ms=1234.0,
+        input_tokens=1200, output_tokens=34, cost_usd=0.0031,
+    )  # fmt: skip
+    services.executions.record_event(finished)
+    before = shown_text(page._conversation())
+    figures = page.t("chat.figures", latency="1.23 s", tokens="1,234", cost="$0.0031")
+    assert figures not in before and page.t("chat.answering") in before
+    page.apply_event(finished)
+    shown = shown_text(page._conversation())
+    assert "Hi there" in shown
+    assert figures in shown
+    # the model still answering shows no figures yet
+    assert shown.count(page.t("chat.answering")) == 1
+    [(_, [reply])] = page.grouped_turns()
+    assert (reply.latency_ms, reply.input_tokens, reply.output_tokens, reply.cost_usd) == (
+        1234.0,
+        1200,
+        34,
+        0.0031,
+    )

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
+import pytest
+
 from agents.events import CallRecord, ExecutionStarted, StepFinished
-from workbench.panels.keys import KeysPage
+from tests.panels.conftest import shown_text
+from workbench.i18n import Translator
+from workbench.panels.keys import KeysPage, check_sentence
+from workbench.runner import ExecutionRunner
 
 CANARY = "sk-canary-0123456789abcdefWXYZ"
 
@@ -81,3 +88,89 @@ def test_usage_per_user_is_for_administrators_only(services, alice, bob, admin, 
     assert table.to_dict("records") == [
         {"user": "alice", "calls": 2, "tokens": "9", "cost": "$0.5000", "unpriced_calls": 1}
     ]
+
+
+# ---- testing a key, in the visitor's language --------------------------------------------------
+
+
+@pytest.fixture
+def key_runner(services, fake_provider):
+    """The real runner's key check (never started: checking a key needs no engine), asking the
+    session's fake provider server."""
+
+    def no_engine():
+        raise AssertionError("checking a key must not start the engine")
+
+    return ExecutionRunner(
+        services,
+        no_engine,
+        provider_base_urls={name: fake_provider.base_url(name) for name in ("openai", "anthropic")},
+    )
+
+
+def shown_after_testing(page: KeysPage) -> str:
+    page.select(page.keys[0])
+    page.test_selected()
+    return shown_text(page._actions())
+
+
+def test_a_working_key_is_reported_in_japanese(services, alice, page_context, key_runner):
+    services.keys.create_key(alice, {"provider": "openai", "api_key": CANARY})
+    page = KeysPage(page_context(alice, "ja", runner=key_runner))
+    shown = shown_after_testing(page)
+    assert page.check_ok is True
+    assert "キーは有効です。 openai はキー sk-…WXYZ を受け付けました。" in shown
+    assert "accepted the key" not in shown and CANARY not in shown
+
+
+def test_a_refused_key_is_reported_in_japanese(
+    services, alice, page_context, key_runner, fake_provider
+):
+    key = f"sk-revoked-{secrets.token_hex(8)}"
+    fake_provider.reject_key(key)
+    services.keys.create_key(alice, {"provider": "anthropic", "api_key": key})
+    page = KeysPage(page_context(alice, "ja", runner=key_runner))
+    shown = shown_after_testing(page)
+    assert page.check_ok is False
+    assert f"anthropic はキー sk-…{key[-4:]} を拒否しました（401）。有効なキーを" in shown
+    assert shown.startswith(page.t("keys.test_failed"))
+    assert "refused the key" not in shown and key not in shown
+
+
+def test_an_unreachable_server_is_reported_in_japanese(services, alice, page_context, key_runner):
+    data = {"provider": "openai-compatible", "api_key": CANARY, "base_url": "http://127.0.0.1:9/v1"}
+    services.keys.create_key(alice, data)
+    page = KeysPage(page_context(alice, "ja", runner=key_runner))
+    shown = shown_after_testing(page)
+    assert page.check_ok is False
+    assert "openai-compatible（http://127.0.0.1:9/v1）に接続できませんでした: " in shown
+    assert "could not reach" not in shown and CANARY not in shown
+
+
+def test_english_visitors_read_the_runners_verdict(services, alice, page_context, key_runner):
+    services.keys.create_key(alice, {"provider": "openai", "api_key": CANARY})
+    page = KeysPage(page_context(alice, runner=key_runner))
+    page.select(page.keys[0])
+    page.test_selected()
+    verdict = key_runner.check_key(alice, page.keys[0].id)
+    assert page.check_text == f"The key works. {verdict.message}."
+
+
+@pytest.mark.parametrize(
+    ("message", "japanese"),
+    [
+        ("openai knows the key sk-…1234 but is rate-limiting it (429)", "レート制限中です（429）"),
+        (
+            "google answered 500 when asked to list its models",
+            "google はモデル一覧の問い合わせに 500",
+        ),
+        ("the openai-compatible key sk-…1 has no server URL to try", "試すためのサーバー URL"),
+    ],
+)
+def test_every_outcome_of_a_key_check_has_a_japanese_sentence(message, japanese):
+    assert japanese in check_sentence(Translator("ja"), message)
+
+
+def test_an_outcome_not_known_here_keeps_the_runners_words_after_the_verdict():
+    said = check_sentence(Translator("ja"), "the key vault could not decrypt this key")
+    assert said == "詳細: the key vault could not decrypt this key"

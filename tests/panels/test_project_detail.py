@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from agents.events import ExecutionFinished, ExecutionStarted
+from tests.panels.test_analysis import MLFLOW_UI, track
+from tracking.store import find_project_experiment
 from workbench.errors import NotFound
+from workbench.panels.analysis_source import TrackingAnalysis
 from workbench.panels.project_detail import ProjectDetailPage
 
 SPEC = {
@@ -43,3 +48,34 @@ def test_recent_executions_show_their_status(services, alice, project, page_cont
 def test_another_users_project_is_not_found(bob, project, page_context):
     with pytest.raises(NotFound):
         ProjectDetailPage(page_context(bob, id=str(project.id)))
+
+
+def test_the_mlflow_link_opens_this_projects_experiment(
+    services, alice, project, page_context, mlflow_store
+):
+    other = services.projects.create_project(alice, {"name": "Beta"})
+    for each in (project, other):
+        agent = services.agents.create_agent(alice, each.id, {"name": "summarise", **SPEC})
+        track(mlflow_store, services, alice, agent, ["An answer."], {"text": "a"})
+    client = mlflow_store.client()
+    experiment = find_project_experiment(client, str(project.id))
+    elsewhere = find_project_experiment(client, str(other.id))
+    assert experiment.experiment_id != elsewhere.experiment_id
+
+    analysis = TrackingAnalysis(services, mlflow_store.tracking_uri, MLFLOW_UI)
+    context = dataclasses.replace(page_context(alice, id=str(project.id)), analysis=analysis)
+    page = ProjectDetailPage(context)
+    expected = f"{MLFLOW_UI}/#/experiments/{experiment.experiment_id}"
+    assert page.experiment_url == expected
+    markup = page._links().object
+    assert f'href="{expected}"' in markup and page.t("project.mlflow") in markup
+
+
+def test_without_tracked_runs_there_is_no_mlflow_link(
+    services, alice, project, page_context, mlflow_store
+):
+    analysis = TrackingAnalysis(services, mlflow_store.tracking_uri, MLFLOW_UI)
+    context = dataclasses.replace(page_context(alice, id=str(project.id)), analysis=analysis)
+    page = ProjectDetailPage(context)
+    assert page.experiment_url is None
+    assert page.t("project.mlflow") not in page._links().object

@@ -1,9 +1,10 @@
 """Agent create / edit: a form for the common case, a YAML/JSON editor for the rest, the DAG.
 
 The spec text is the source of truth. It is checked with the engine's own validation as it is
-typed, and each problem is marked in the editor's gutter at the line it is about. The form edits
-the same data (name, default model, inputs, and one step at a time) and rewrites the text.
-Starters give a first spec: a single prompt, a comparison of models, draft–critique–refine.
+typed, and each problem is marked in the editor's gutter at the line it is about, described in the
+visitor's language (`spec_text.describe_problem`). The form edits the same data (name, default
+model, inputs, and one step at a time) and rewrites the text. Starters give a first spec, in the
+visitor's language: a single prompt, a comparison of models, draft–critique–refine.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ class AgentEditorPage(Page):
     def _starter_data(self, kind: str) -> dict[str, Any]:
         keys = self.services.keys.list_keys(self.actor, limit=MAX_LIMIT).items
         models = suggested_models(k.provider for k in keys)
-        return starter_spec(kind, self.t(f"agent.starter.{kind}"), models)
+        return starter_spec(kind, self.t(f"agent.starter.{kind}"), models, self.t)
 
     # -- the text ------------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ class AgentEditorPage(Page):
         if hasattr(self, "_editor"):
             if self._editor.value != self.spec_text:
                 self._editor.value = self.spec_text
-            self._editor.annotations = [p.annotation() for p in problems]
+            self._editor.annotations = [p.annotation(self.t) for p in problems]
             self._fill_form()
 
     def raw_data(self) -> dict[str, Any] | None:
@@ -319,7 +320,11 @@ class AgentEditorPage(Page):
         while f"step_{number}" in taken:
             number += 1
         previous = steps[-1].get("id") if steps else None
-        prompt = f"Improve this:\n{{{{ {previous} }}}}" if previous else "Say hello."
+        prompt = (
+            self.t("agent.new_step_prompt", previous=f"{{{{ {previous} }}}}")
+            if previous
+            else self.t("agent.new_step_first_prompt")
+        )
         steps.append({"id": f"step_{number}", "kind": "prompt", "prompt": prompt})
         data["substeps"] = steps
         self.step_choice = f"step_{number}"
@@ -362,7 +367,7 @@ class AgentEditorPage(Page):
             return alert(self.t("agent.valid"), kind="success")
         lines = "\n".join(
             f"- {self.t('agent.line', line=p.line + 1) if p.line is not None else ''} "
-            f"{p.describe()}"
+            f"{p.describe(self.t)}"
             for p in self.problems
         )
         return pn.Column(

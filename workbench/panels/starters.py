@@ -1,13 +1,16 @@
 """Agent specs to start from: a single prompt, a comparison of models, draft–critique–refine.
 
 Each starter uses models the visitor can call: one per provider they hold a key for, else the
-offline demo model.
+offline demo model. Its prompts and criteria are written in the visitor's language (the
+catalogue's `starter.*` texts); its ids and input names stay as they are, since templates name them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+
+from workbench.i18n import Translator
 
 # A sensible first model per provider; users change it in the editor.
 SUGGESTED_MODELS: dict[str, str] = {
@@ -26,8 +29,16 @@ def suggested_models(providers: Iterable[str]) -> list[str]:
     return models or list(DEMO_MODELS)
 
 
-def starter_spec(kind: str, name: str, models: list[str]) -> dict[str, Any]:
-    """The spec data of starter `kind` (one of `STARTERS`)."""
+def _slot(name: str) -> str:
+    """A template's reference to `name`, for a catalogue text's `{name}` placeholder."""
+    return f"{{{{ {name} }}}}"
+
+
+def starter_spec(
+    kind: str, name: str, models: list[str], t: Translator | None = None
+) -> dict[str, Any]:
+    """The spec data of starter `kind` (one of `STARTERS`), its texts in `t`'s language."""
+    t = t or Translator()
     first = models[0]
     if kind == "single_prompt":
         return {
@@ -35,7 +46,7 @@ def starter_spec(kind: str, name: str, models: list[str]) -> dict[str, Any]:
             "defaults": {"model": first, "temperature": 0.2},
             "inputs": {"text": "text"},
             "substeps": [
-                {"id": "answer", "prompt": "Summarise in three bullet points:\n{{ text }}"}
+                {"id": "answer", "prompt": t("starter.single_prompt.prompt", text=_slot("text"))}
             ],
         }
     if kind == "compare_models":
@@ -49,7 +60,7 @@ def starter_spec(kind: str, name: str, models: list[str]) -> dict[str, Any]:
                     "id": "answers",
                     "kind": "compare",
                     "models": compared[:4],
-                    "prompt": "Answer concisely:\n{{ question }}",
+                    "prompt": t("starter.compare_models.prompt", question=_slot("question")),
                 }
             ],
         }
@@ -61,15 +72,19 @@ def starter_spec(kind: str, name: str, models: list[str]) -> dict[str, Any]:
             "substeps": [
                 {
                     "id": "outline",
-                    "prompt": "Write a short outline for an article about {{ topic }}.",
+                    "prompt": t(
+                        "starter.draft_critique_refine.outline_prompt", topic=_slot("topic")
+                    ),
                 },
                 {
                     "id": "article",
                     "kind": "feedback_loop",
                     "judge": models[-1],
-                    "criteria": "Clear, correct, under 300 words, follows the outline.",
+                    "criteria": t("starter.draft_critique_refine.criteria"),
                     "max_rounds": 3,
-                    "prompt": "Write the article from this outline:\n{{ outline }}",
+                    "prompt": t(
+                        "starter.draft_critique_refine.article_prompt", outline=_slot("outline")
+                    ),
                 },
             ],
         }
