@@ -4,10 +4,10 @@ The workbench serves MLflow's API at `<service>/mlflow/` behind the hub login, s
 only the experiments of projects they may read. MLflow's own client would take a bearer token
 from `MLFLOW_TRACKING_TOKEN`, a process-wide variable it sends to *any* tracking server; instead
 the workbench registers the URI schemes `workbench+http` and `workbench+https` with MLflow
-(entry points in the group `mlflow.tracking_store`, see pyproject.toml and `workbench.mlflow_plugin`). A store for such a URI
-talks to the `http(s)` URL after the `workbench+` and sends the hub token of the `Client` that
-made the URI, or the notebook server's own token (`JUPYTERHUB_API_TOKEN`) for the workbench the
-environment names; never any other.
+(entry points in the group `mlflow.tracking_store`, see pyproject.toml and
+`workbench.mlflow_plugin`). A store for such a URI talks to the `http(s)` URL after the
+`workbench+` and sends the hub token of the `Client` that made the URI, or the notebook server's
+own token (`JUPYTERHUB_API_TOKEN`) for the workbench the environment names; never any other.
 
     mlflow.set_tracking_uri(client.analysis.tracking_uri)
     mlflow.search_runs(search_all_experiments=True)
