@@ -23,7 +23,7 @@ from workbench.panels.dag import DagPicture, steps_of_spec
 from workbench.panels.messages import PageProblem
 from workbench.panels.spec_text import PlacedProblem, check, render
 from workbench.panels.starters import STARTERS, starter_spec, suggested_models
-from workbench.panels.text import alert, heading, literal
+from workbench.panels.text import alert, alert_list, heading, literal
 from workbench.services import MAX_LIMIT, Project, TaskAgent
 
 INPUT_TYPES = ("string", "text", "integer", "number", "boolean", "list", "object")
@@ -365,15 +365,12 @@ class AgentEditorPage(Page):
     def _problem_list(self) -> pn.viewable.Viewable:
         if not self.problems:
             return alert(self.t("agent.valid"), kind="success")
-        lines = "\n".join(
-            f"- {self.t('agent.line', line=p.line + 1) if p.line is not None else ''} "
-            f"{p.describe(self.t)}"
+        lines = [
+            f"{self.t('agent.line', line=p.line + 1) if p.line is not None else ''} "
+            f"{p.describe(self.t)}".strip()
             for p in self.problems
-        )
-        return pn.Column(
-            alert(self.t("agent.problems", count=len(self.problems)), kind="danger"),
-            literal(lines, styles={"white-space": "pre-wrap"}),
-        )
+        ]
+        return alert_list(self.t("agent.problems", count=len(self.problems)), lines, kind="danger")
 
     @param.depends("spec")
     def _dag(self) -> pn.viewable.Viewable:

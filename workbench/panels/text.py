@@ -63,6 +63,21 @@ def heading(text: str, level: int = 2, **params: Any) -> pn.pane.Markdown:
     return markdown(f"{'#' * level} {escape_markdown(text)}", **params)
 
 
+def alert_list(
+    headline: str, items: list[str], *, kind: str = "info", **params: Any
+) -> pn.pane.Alert:
+    """A coloured message box: a headline, then a bulleted list; all of it shown as text."""
+    params.setdefault("sizing_mode", "stretch_width")
+    bullets = "\n".join(f"- {escape_markdown(item)}" for item in items)
+    return pn.pane.Alert(
+        f"{escape_markdown(headline)}\n\n{bullets}",
+        alert_type=kind,
+        renderer_options=SAFE_RENDERER_OPTIONS,
+        plugins=[_no_images],
+        **params,
+    )
+
+
 def alert(text: str, *, kind: str = "info", **params: Any) -> pn.pane.Alert:
     """A coloured message box; its text is shown as text, like `markdown`."""
     params.setdefault("sizing_mode", "stretch_width")
