@@ -101,10 +101,18 @@ class SpecNotExecutable(Unprocessable):
 
 @dataclass(frozen=True)
 class KeyCheck:
-    """Whether a stored key can be used, and a secret-free sentence saying so."""
+    """Whether a stored key can be used, and a secret-free sentence saying so; `outcome` names
+    the kind of answer (`keys.check.<outcome>` in the catalogue) and `values` what it quotes."""
 
     ok: bool
     message: str
+    outcome: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def _key_check(ok: bool, outcome: str, template: str, **values: Any) -> KeyCheck:
+    text = {name: str(value) for name, value in values.items()}
+    return KeyCheck(ok, template.format(**text), outcome, text)
 
 
 @dataclass
@@ -128,7 +136,13 @@ def probe_key(provider: str, api_key: str, base_url: str | None, *, hint: str) -
 
     base = (base_url or DEFAULT_BASE_URLS.get(provider, "")).rstrip("/")
     if not base:
-        return KeyCheck(False, f"the {provider} key {hint} has no server URL to try")
+        return _key_check(
+            False,
+            "no_url",
+            "the {provider} key {hint} has no server URL to try",
+            provider=provider,
+            hint=hint,
+        )
     if provider == "anthropic":
         url, headers = (
             f"{base}/v1/models",
@@ -143,14 +157,39 @@ def probe_key(provider: str, api_key: str, base_url: str | None, *, hint: str) -
             status = client.get(url, headers=headers).status_code
     except httpx.HTTPError as e:
         reason = scrub(str(e) or type(e).__name__, [api_key])
-        return KeyCheck(False, f"could not reach {provider} at {base}: {reason}")
+        return _key_check(
+            False,
+            "unreachable",
+            "could not reach {provider} at {url}: {reason}",
+            provider=provider,
+            url=base,
+            reason=reason,
+        )
+    said = {"provider": provider, "hint": hint}
     if status == 200:
-        return KeyCheck(True, f"{provider} accepted the key {hint}")
+        return _key_check(True, "accepted", "{provider} accepted the key {hint}", **said)
     if status in (401, 403):
-        return KeyCheck(False, f"{provider} refused the key {hint} ({status}): store a valid one")
+        return _key_check(
+            False,
+            "refused",
+            "{provider} refused the key {hint} ({status}): store a valid one",
+            status=status,
+            **said,
+        )
     if status == 429:
-        return KeyCheck(True, f"{provider} knows the key {hint} but is rate-limiting it (429)")
-    return KeyCheck(False, f"{provider} answered {status} when asked to list its models")
+        return _key_check(
+            True,
+            "rate_limited",
+            "{provider} knows the key {hint} but is rate-limiting it (429)",
+            **said,
+        )
+    return _key_check(
+        False,
+        "unexpected_status",
+        "{provider} answered {status} when asked to list its models",
+        provider=provider,
+        status=status,
+    )
 
 
 def providers_of(spec: AgentSpec) -> set[str]:

@@ -10,7 +10,7 @@ from agents.events import CallRecord, ExecutionStarted, StepFinished
 from tests.panels.conftest import shown_text
 from workbench.i18n import Translator
 from workbench.panels.keys import KeysPage, check_sentence
-from workbench.runner import ExecutionRunner
+from workbench.runner import ExecutionRunner, KeyCheck
 
 CANARY = "sk-canary-0123456789abcdefWXYZ"
 
@@ -157,20 +157,42 @@ def test_english_visitors_read_the_runners_verdict(services, alice, page_context
 
 
 @pytest.mark.parametrize(
-    ("message", "japanese"),
+    ("result", "japanese"),
     [
-        ("openai knows the key sk-…1234 but is rate-limiting it (429)", "レート制限中です（429）"),
         (
-            "google answered 500 when asked to list its models",
+            KeyCheck(
+                True,
+                "openai knows the key sk-…1234 but is rate-limiting it (429)",
+                "rate_limited",
+                {"provider": "openai", "hint": "sk-…1234"},
+            ),
+            "レート制限中です（429）",
+        ),
+        (
+            KeyCheck(
+                False,
+                "google answered 500 when asked to list its models",
+                "unexpected_status",
+                {"provider": "google", "status": "500"},
+            ),
             "google はモデル一覧の問い合わせに 500",
         ),
-        ("the openai-compatible key sk-…1 has no server URL to try", "試すためのサーバー URL"),
+        (
+            KeyCheck(
+                False,
+                "the openai-compatible key sk-…1 has no server URL to try",
+                "no_url",
+                {"provider": "openai-compatible", "hint": "sk-…1"},
+            ),
+            "試すためのサーバー URL",
+        ),
     ],
 )
-def test_every_outcome_of_a_key_check_has_a_japanese_sentence(message, japanese):
-    assert japanese in check_sentence(Translator("ja"), message)
+def test_every_outcome_of_a_key_check_has_a_japanese_sentence(result, japanese):
+    assert japanese in check_sentence(Translator("ja"), result)
 
 
 def test_an_outcome_not_known_here_keeps_the_runners_words_after_the_verdict():
-    said = check_sentence(Translator("ja"), "the key vault could not decrypt this key")
+    result = KeyCheck(False, "the key vault could not decrypt this key")
+    said = check_sentence(Translator("ja"), result)
     assert said == "詳細: the key vault could not decrypt this key"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 from tornado import web
@@ -98,7 +97,7 @@ class KeyCheckHandler(WorkbenchAPIHandler):
     @web.authenticated
     async def post(self, key_id: str) -> None:
         check = await self.call(self.workbench.runner.check_key, key_id)
-        self.respond_data(dataclasses.asdict(check))
+        self.respond_data({"ok": check.ok, "message": check.message})
 
 
 default_handlers = [

@@ -32,6 +32,8 @@ class KeyCheck(Protocol):
 
     ok: bool
     message: str  # readable and secret-free: "the key works", "401: invalid API key", ...
+    outcome: str | None  # `keys.check.<outcome>` in the catalogue; None: say `message`
+    values: Mapping[str, str]  # what that sentence quotes (provider, hint, status, ...)
 
 
 class ExecutionRunner(Protocol):

@@ -2,15 +2,14 @@
 
 A key's plaintext exists only in the password box while it is typed: adding clears the box, and
 from then on only the masked hint (`sk-…abcd`) is ever shown. A key's test result is said in the
-visitor's language: the runner's outcomes (accepted, refused, rate-limited, unreachable, ...) map
-to catalogue sentences (`check_sentence`). Administrators also see the model usage of every user
-over the last 30 days.
+visitor's language: each outcome the runner names (accepted, refused, rate-limited, unreachable,
+...) has a catalogue sentence (`check_sentence`). Administrators also see the model usage of
+every user over the last 30 days.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pandas as pd
 import panel as pn
@@ -27,33 +26,13 @@ from workbench.services import KEY_PROVIDERS, MAX_LIMIT, APIKey
 
 USAGE_DAYS = 30
 
-# The runner's key-check sentences (`workbench.runner.probe_key`, English only) -> catalogue key;
-# the named groups are the values the translated sentence keeps.
-CHECK_OUTCOMES: dict[str, re.Pattern[str]] = {
-    key: re.compile(f"^(?:{pattern})$", re.DOTALL)
-    for key, pattern in {
-        "keys.check.accepted": r"(?P<provider>\S+) accepted the key (?P<hint>.+)",
-        "keys.check.rate_limited": r"(?P<provider>\S+) knows the key (?P<hint>.+) but is "
-        r"rate-limiting it \(429\)",
-        "keys.check.refused": r"(?P<provider>\S+) refused the key (?P<hint>.+) "
-        r"\((?P<status>\d+)\): store a valid one",
-        "keys.check.unexpected_status": r"(?P<provider>\S+) answered (?P<status>\d+) when asked "
-        r"to list its models",
-        "keys.check.unreachable": r"could not reach (?P<provider>\S+) at (?P<url>\S+): "
-        r"(?P<reason>.*)",
-        "keys.check.no_url": r"the (?P<provider>\S+) key (?P<hint>.+) has no server URL to try",
-    }.items()
-}
 
-
-def check_sentence(t: Translator, message: str) -> str:
-    """The runner's key-check `message` in `t`'s language; an outcome not known here keeps the
-    runner's words as details (they follow the translated verdict)."""
-    for key, pattern in CHECK_OUTCOMES.items():
-        match = pattern.match(message)
-        if match:
-            return t(key, **match.groupdict())
-    return t("error.details", details=message) if message else ""
+def check_sentence(t: Translator, result: KeyCheck) -> str:
+    """A key check's outcome in `t`'s language; one without a known outcome keeps the runner's
+    words as details (they follow the translated verdict)."""
+    if result.outcome is not None:
+        return t(f"keys.check.{result.outcome}", **result.values)
+    return t("error.details", details=result.message) if result.message else ""
 
 
 class KeysPage(Page):
@@ -175,7 +154,7 @@ class KeysPage(Page):
     def _show_check(self, result: KeyCheck) -> None:
         self.check_ok = bool(result.ok)
         verdict = self.t("keys.test_ok") if result.ok else self.t("keys.test_failed")
-        self.check_text = f"{verdict} {check_sentence(self.t, result.message)}".strip()
+        self.check_text = f"{verdict} {check_sentence(self.t, result)}".strip()
 
     # -- admin ---------------------------------------------------------------------------------
 
