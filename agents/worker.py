@@ -91,7 +91,11 @@ def serve_locally(
     """Deliver `topic`'s events from workers in this process straight to `handler` on `loop`;
     returns the function that stops it."""
     _LOCAL_ENGINES[topic] = (loop, handler)
-    return lambda: _LOCAL_ENGINES.pop(topic, None) and None
+
+    def stop() -> None:
+        _LOCAL_ENGINES.pop(topic, None)
+
+    return stop
 
 
 class EventChannel:
@@ -102,13 +106,13 @@ class EventChannel:
     def __init__(self, topic: str) -> None:
         self.topic = topic
         self.worker = get_worker()
+        self._local = _LOCAL_ENGINES.get(topic)  # a step's engine outlives the step
 
     def emit(self, event: Event) -> None:
-        local = _LOCAL_ENGINES.get(self.topic)
-        if local is None:
+        if self._local is None:
             self.worker.log_event(self.topic, event.to_dict())
             return
-        loop, handler = local
+        loop, handler = self._local
         message = (time.time(), event.to_dict())
         try:
             running = asyncio.get_running_loop()

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from agents.engine import Engine  # noqa: E402
 from tests.fakes.provider_server import FakeProviderServer  # noqa: E402
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.panels.conftest import SharedEngine  # noqa: E402
+from tests.fixtures.engine import SharedEngine  # noqa: E402
 from tests.panels.harness import start_dashboard_server  # noqa: E402
 from workbench.db import Database, upgrade  # noqa: E402
 from workbench.i18n import Translator  # noqa: E402

@@ -238,8 +238,7 @@ class ExecutionRunner:
         self._lock = threading.Lock()
         self._live: dict[uuid.UUID, _Live] = {}
         self._subscribers: dict[uuid.UUID, list[EventCallback]] = {}
-        self._closed = False
-        self._stopping = threading.Event()
+        self._closed = threading.Event()
         self._recorder = threading.Thread(
             target=self._record_loop, name="workbench-runner", daemon=True
         )
@@ -261,10 +260,9 @@ class ExecutionRunner:
 
     def close(self) -> None:
         """Stop: executions still running are left to the next start's recovery."""
-        if self._closed:
+        if self._closed.is_set():
             return
-        self._closed = True
-        self._stopping.set()
+        self._closed.set()
         self._queue.put(("stop",))
         if self._recorder.is_alive():
             self._recorder.join(10)
@@ -620,9 +618,9 @@ class ExecutionRunner:
         (by then the live tracker has given up on them)."""
         assert self._tracker is not None and self._context_factory is not None
         finished_before: dt.datetime | None = None
-        while not self._closed:
+        while not self._closed.is_set():
             self._backfill_once(finished_before)
-            if self._stopping.wait(self._backfill_interval_s):
+            if self._closed.wait(self._backfill_interval_s):
                 return
             finished_before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=self._backfill_after_s)
 
@@ -630,7 +628,7 @@ class ExecutionRunner:
         assert self._tracker is not None and self._context_factory is not None
         executions = self._services.executions.untracked_executions(finished_before=finished_before)
         for execution in executions:
-            if self._closed:
+            if self._closed.is_set():
                 return
             try:
                 context = self._context_factory(execution)
@@ -718,6 +716,19 @@ def events_of(execution: Execution) -> list[events.Event]:
         )
     )
     return replay
+
+
+def tracking_context(services: Services, execution: Execution) -> Any:
+    """The `tracking.ExecutionContext` of `execution` (the runner's `context_factory`, with
+    `functools.partial(tracking_context, services)`)."""
+    from tracking import ExecutionContext  # MLflow loads slowly; only a tracking runner needs it
+
+    return ExecutionContext(
+        execution_id=str(execution.id),
+        spec=execution.spec,
+        inputs=execution.inputs,
+        **system_lookup(services, execution),
+    )
 
 
 def system_lookup(services: Services, execution: Execution) -> dict[str, str]:

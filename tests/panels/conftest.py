@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -23,12 +24,13 @@ from typing import Any
 import panel as pn
 import pytest
 
+from tests.fixtures.engine import SharedEngine
 from tests.panels.harness import DashboardServer, start_dashboard_server
 from workbench.db import Database, upgrade
 from workbench.i18n import Translator
 from workbench.keyvault import KeyVault, generate_master_key
 from workbench.panels.context import PageContext, PageDependencies, Urls
-from workbench.services import Actor, Execution, Services
+from workbench.services import Actor, Services
 
 URLS = Urls(prefix="/services/workbench/ui")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -59,19 +61,6 @@ def page_context(services: Services) -> Callable[..., PageContext]:
     return make
 
 
-class SharedEngine:
-    """The session's engine, lent to the dashboard's runner: closing the runner keeps it running."""
-
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:
-        return self._engine.submit(*args, **kwargs)
-
-    def close(self) -> None:
-        pass  # the engine fixture closes it at the end of the session
-
-
 @dataclass(frozen=True)
 class ServedWorkbench:
     server: DashboardServer
@@ -88,8 +77,8 @@ def served(
     fake_provider: Any,
     mlflow_template_db: Path,
 ) -> Iterator[ServedWorkbench]:
-    from tracking import ExecutionContext, Tracker
-    from workbench.runner import ExecutionRunner, system_lookup
+    from tracking import Tracker
+    from workbench.runner import ExecutionRunner, tracking_context
 
     folder = tmp_path_factory.mktemp("dashboard")
     url = f"sqlite:///{folder / 'workbench.sqlite'}"
@@ -104,14 +93,6 @@ def served(
     shutil.copyfile(mlflow_template_db, folder / "mlflow.db")
     tracking_uri = f"sqlite:///{folder / 'mlflow.db'}"
 
-    def context_for(execution: Execution) -> ExecutionContext:
-        return ExecutionContext(
-            execution_id=str(execution.id),
-            spec=execution.spec,
-            inputs=execution.inputs,
-            **system_lookup(services, execution),
-        )
-
     tracker = Tracker(
         tracking_uri,
         artifact_root=str(folder / "mlflow-artifacts"),
@@ -121,7 +102,7 @@ def served(
         services,
         lambda: SharedEngine(engine),
         tracker=tracker,
-        context_factory=context_for,
+        context_factory=functools.partial(tracking_context, services),
         provider_base_urls={
             name: fake_provider.base_url(name) for name in ("openai", "anthropic", "google")
         },

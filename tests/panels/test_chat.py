@@ -108,7 +108,8 @@ def test_replies_of_a_turn_finished_unwatched_are_stored_on_opening(services, al
     assert len(services.chat.get_session(alice, session.id).messages) == 3
 
 
-def test_live_tokens_stream_per_model_and_replies_are_stored(services, alice, page_context):
+def page_following_a_turn(services, alice, page_context, language="en"):
+    """A chat page following a turn of two models ("demo:a", "demo:b"), just started."""
     session = services.chat.create_session(alice, {"models": ["demo:a", "demo:b"]})
     agent = ChatTurns(services, None).chat_agent(alice, session)
     execution = services.executions.create_execution(
@@ -119,11 +120,17 @@ def test_live_tokens_stream_per_model_and_replies_are_stored(services, alice, pa
     )
     eid = str(execution.id)
     services.executions.record_event(ExecutionStarted(eid, step_ids=("model_1", "model_2")))
-    page = ChatPage(page_context(alice, session=str(session.id)))
+    page = ChatPage(page_context(alice, language, session=str(session.id)))
     page._follow(execution.id, page.session)
+    return page, execution.id
+
+
+def test_live_tokens_stream_per_model_and_replies_are_stored(services, alice, page_context):
+    page, execution_id = page_following_a_turn(services, alice, page_context)
+    eid = str(execution_id)
     page.apply_event(StepToken(eid, step_id="model_2", model="demo:b", text="Hel"))
     page.apply_event(StepToken(eid, step_id="model_2", model="demo:b", text="lo"))
-    assert page.stream_text(execution.id, "demo:b") == "Hello"
+    assert page.stream_text(execution_id, "demo:b") == "Hello"
     finished = StepFinished(eid, step_id="model_2", output="Hello")
     services.executions.record_event(finished)
     page.apply_event(finished)
@@ -155,18 +162,8 @@ def test_another_users_chat_is_not_found(services, alice, bob, page_context):
 def test_a_finished_answer_shows_its_latency_tokens_and_cost(
     services, alice, page_context, language
 ):
-    session = services.chat.create_session(alice, {"models": ["demo:a", "demo:b"]})
-    agent = ChatTurns(services, None).chat_agent(alice, session)
-    execution = services.executions.create_execution(
-        alice, agent.id, {"conversation_1": "x", "conversation_2": "x"}
-    )
-    services.chat.add_message(
-        alice, session.id, {"role": "user", "content": "hi", "execution_id": execution.id}
-    )
-    eid = str(execution.id)
-    services.executions.record_event(ExecutionStarted(eid, step_ids=("model_1", "model_2")))
-    page = ChatPage(page_context(alice, language, session=str(session.id)))
-    page._follow(execution.id, page.session)
+    page, execution_id = page_following_a_turn(services, alice, page_context, language)
+    eid = str(execution_id)
     call = CallRecord(
         model="demo:a", role="answer", latency_ms=1234.0, input_tokens=1200, output_tokens=34,
         cost_usd=0.0031,

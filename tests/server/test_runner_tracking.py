@@ -7,6 +7,7 @@ comes back while the service keeps running; no restart is needed for the backfil
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -15,11 +16,12 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.engine import SharedEngine
 from tests.fixtures.mlflow import sqlite_uri
 from tracking import keys
 from workbench.db import Database, upgrade
 from workbench.keyvault import KeyVault, generate_master_key
-from workbench.runner import ExecutionRunner, system_lookup
+from workbench.runner import ExecutionRunner, tracking_context
 from workbench.services import Actor, Execution, ExecutionStatus, Services, TrackingStatus
 
 DEMO_AGENT = {
@@ -27,19 +29,6 @@ DEMO_AGENT = {
     "configuration": {"defaults": {"model": "demo:echo"}, "inputs": {"word": "string"}},
     "substeps": [{"id": "answer", "prompt": "say {{ word }}"}],
 }
-
-
-class LentEngine:
-    """The session's engine, lent: closing the runner leaves it running."""
-
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
-
-    def submit(self, *args: Any, **kwargs: Any) -> Any:
-        return self._engine.submit(*args, **kwargs)
-
-    def close(self) -> None:
-        pass
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -73,15 +62,7 @@ def store_folder(tmp_path: Path) -> Path:
 def runner(
     services: Services, engine: Any, store_folder: Path, tmp_path: Path
 ) -> Iterator[ExecutionRunner]:
-    from tracking import ExecutionContext, Tracker
-
-    def context_for(execution: Execution) -> ExecutionContext:
-        return ExecutionContext(
-            execution_id=str(execution.id),
-            spec=execution.spec,
-            inputs=execution.inputs,
-            **system_lookup(services, execution),
-        )
+    from tracking import Tracker
 
     tracker = Tracker(
         sqlite_uri(store_folder / "mlflow.db"),
@@ -91,9 +72,9 @@ def runner(
     )
     runner = ExecutionRunner(
         services,
-        lambda: LentEngine(engine),
+        lambda: SharedEngine(engine),
         tracker=tracker,
-        context_factory=context_for,
+        context_factory=functools.partial(tracking_context, services),
         backfill_interval_s=0.5,
         backfill_after_s=0.0,
     )

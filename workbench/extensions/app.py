@@ -12,6 +12,7 @@ Server options are the traits below; each reads its `WORKBENCH_*` variable by de
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import logging
@@ -35,8 +36,8 @@ from workbench.extensions.index import fallback_handlers
 from workbench.extensions.server import WorkbenchServerApp
 from workbench.gateway_cluster import EngineCluster, GatewaySettings, check_gateway
 from workbench.hub.demo import seed_demo
-from workbench.runner import ExecutionRunner, system_lookup
-from workbench.services import Execution, Services
+from workbench.runner import ExecutionRunner, tracking_context
+from workbench.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -533,15 +534,7 @@ class WorkbenchApp(ExtensionApp):
         log.info("workbench service on %s (database %s)", self.api_url(), database.url)
 
     def _make_runner(self, services: Services) -> ExecutionRunner:
-        from tracking import ExecutionContext, Tracker
-
-        def context_for(execution: Execution) -> ExecutionContext:
-            return ExecutionContext(
-                execution_id=str(execution.id),
-                spec=execution.spec,
-                inputs=execution.inputs,
-                **system_lookup(services, execution),
-            )
+        from tracking import Tracker
 
         tracker = Tracker(
             self.mlflow_tracking_uri,
@@ -553,7 +546,7 @@ class WorkbenchApp(ExtensionApp):
             services,
             self._make_engine,
             tracker=tracker,
-            context_factory=context_for,
+            context_factory=functools.partial(tracking_context, services),
             provider_base_urls=self.provider_base_urls,
             on_finished=metrics.observe_execution,
             on_event=metrics.observe_event,
