@@ -81,15 +81,15 @@ class RunConfig:
 
 # Engines of this process whose cluster runs here too (an in-process `LocalCluster`): topic ->
 # (the engine's loop, its event handler). A worker in this process hands them events directly.
-WorkerEventHandler = Callable[[tuple[float, Any]], None]
-_LOCAL_ENGINES: dict[str, tuple[asyncio.AbstractEventLoop, WorkerEventHandler]] = {}
+LocalEventHandler = Callable[[Event], None]
+_LOCAL_ENGINES: dict[str, tuple[asyncio.AbstractEventLoop, LocalEventHandler]] = {}
 
 
 def serve_locally(
-    topic: str, loop: asyncio.AbstractEventLoop, handler: WorkerEventHandler
+    topic: str, loop: asyncio.AbstractEventLoop, handler: LocalEventHandler
 ) -> Callable[[], None]:
-    """Deliver `topic`'s events from workers in this process straight to `handler` on `loop`;
-    returns the function that stops it."""
+    """Deliver `topic`'s events from workers in this process straight to `handler` on `loop`,
+    as the (immutable) event objects themselves; returns the function that stops it."""
     _LOCAL_ENGINES[topic] = (loop, handler)
 
     def stop() -> None:
@@ -113,15 +113,14 @@ class EventChannel:
             self.worker.log_event(self.topic, event.to_dict())
             return
         loop, handler = self._local
-        message = (time.time(), event.to_dict())
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            handler(message)
+            handler(event)
         else:
-            loop.call_soon_threadsafe(handler, message)
+            loop.call_soon_threadsafe(handler, event)
 
 
 class TokenBatcher:
