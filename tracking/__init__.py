@@ -3,6 +3,7 @@
 - `Tracker(tracking_uri, artifact_root=...)`: `start(ExecutionContext) -> Recorder` (the recorder
   only enqueues; a background writer batches into MLflow), `record(context, events)` (synchronous,
   idempotent backfill), `status(execution_id)`, `flush()`, `close()`.
+- `tracking.process.TrackerProcess`: the same, with the writer in a child process (the service).
 - `tracking.analysis`: pandas DataFrames of executions, steps and models, and a step-by-step diff.
 - `tracking.ui`: the `mlflow server` command for the UI behind the workbench, and
   `tracking.ui_access`: which proxied MLflow requests a user may make.

@@ -82,14 +82,22 @@ class RunStore:
             tags={keys.PROJECT_ID_TAG: context.project_id, "workbench.owner": context.owner_name},
         )
 
-    def open_run(self, context: ExecutionContext, *, start_time_ms: int | None) -> OpenRun:
-        """The execution's run: the one tagged with its id, or a new one."""
+    def open_run(
+        self, context: ExecutionContext, *, start_time_ms: int | None, new: bool = False
+    ) -> OpenRun:
+        """The execution's run: the one tagged with its id, or a new one. `new`: the caller
+        knows nothing was written for this execution yet (a live recording's first write), so
+        the search is skipped."""
         experiment_id = self.experiment_id(context)
-        existing = self.client.search_runs(
-            [experiment_id],
-            filter_string=f"tags.`{keys.EXECUTION_ID_TAG}` = '{context.execution_id}'",
-            run_view_type=ViewType.ACTIVE_ONLY,
-            max_results=1,
+        existing = (
+            []
+            if new
+            else self.client.search_runs(
+                [experiment_id],
+                filter_string=f"tags.`{keys.EXECUTION_ID_TAG}` = '{context.execution_id}'",
+                run_view_type=ViewType.ACTIVE_ONLY,
+                max_results=1,
+            )
         )
         if existing:
             run = existing[0]

@@ -99,7 +99,7 @@ class _Execution:
     finished: bool = False
     attempts: int = 0
     retry_at: float | None = None
-    written_at: float = float("-inf")  # monotonic time of the last live write
+    written_at: float = float("-inf")  # monotonic time of the start, then of the last live write
 
 
 class Tracker:
@@ -107,10 +107,12 @@ class Tracker:
 
     `artifact_root` is where a new project's experiment keeps its artifacts (a folder or a URI);
     leave it out when `tracking_uri` is a tracking server that chooses for itself.
-    A running execution is written at most once per `write_interval_s` (its start and its end at
-    once): fewer, larger MLflow transactions. `on_status` is called whenever an execution becomes
-    synced or pending: on the writer thread (it must return quickly), or on the caller's thread
-    during `record`. `tracing` also writes each finished execution as an MLflow trace.
+    A running execution is written at most once per `write_interval_s`: its first write comes
+    `write_interval_s` after it starts (or when it ends, if sooner: an execution shorter than that
+    costs one write, not two), its end at once — fewer, larger MLflow transactions.
+    `on_status` is called whenever an execution becomes synced or pending: on the writer thread
+    (it must return quickly), or on the caller's thread during `record`. `tracing` also writes
+    each finished execution as an MLflow trace.
     """
 
     def __init__(
@@ -124,14 +126,7 @@ class Tracker:
         max_pending: int = 1000,
         tracing: bool = True,
     ) -> None:
-        if not tracking_uri:
-            raise ValueError("tracking_uri must not be empty")
-        if artifact_root is None and not is_tracking_server(tracking_uri):
-            raise ValueError(
-                f"artifact_root is needed with the tracking store {tracking_uri.split(':')[0]}:... "
-                "(only a tracking server chooses artifact locations itself); without it MLflow "
-                "would write artifacts under the process's working directory"
-            )
+        check_artifact_root(tracking_uri, artifact_root)
         self.tracking_uri = tracking_uri
         self._artifact_root = artifact_root
         self._on_status = on_status
@@ -285,7 +280,9 @@ class Tracker:
 
     def _begin(self, execution_id: str, context: ExecutionContext, redact: Redactor | None) -> None:
         mapper = RunMapper(context, redact=redact)
-        self._executions[execution_id] = _Execution(context, redact, mapper, mapper.opening())
+        self._executions[execution_id] = _Execution(
+            context, redact, mapper, mapper.opening(), written_at=time.monotonic()
+        )
         if len(self._executions) > self._max_pending:
             oldest = next(iter(self._executions))
             self._executions.pop(oldest)
@@ -323,9 +320,9 @@ class Tracker:
         context = execution.context
         try:
             with self._lock_for(context.execution_id):
-                if execution.run is None:
+                if execution.run is None:  # the first write: no run can exist yet
                     execution.run = self.store.open_run(
-                        context, start_time_ms=_start_time(execution.events)
+                        context, start_time_ms=_start_time(execution.events), new=True
                     )
                 writes, execution.writes = execution.writes, RunWrites()
                 self.store.write(execution.run, writes)
@@ -426,6 +423,18 @@ class Tracker:
                 self._on_status(status)
             except Exception:  # a broken callback must not stop the writer
                 log.exception("tracking status callback failed for %s", status.execution_id)
+
+
+def check_artifact_root(tracking_uri: str, artifact_root: str | None) -> None:
+    """ValueError unless `tracking_uri` is given and, for a store, `artifact_root` too."""
+    if not tracking_uri:
+        raise ValueError("tracking_uri must not be empty")
+    if artifact_root is None and not is_tracking_server(tracking_uri):
+        raise ValueError(
+            f"artifact_root is needed with the tracking store {tracking_uri.split(':')[0]}:... "
+            "(only a tracking server chooses artifact locations itself); without it MLflow "
+            "would write artifacts under the process's working directory"
+        )
 
 
 def is_tracking_server(tracking_uri: str) -> bool:

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.fixtures.hub import RunningHub
 
@@ -36,7 +36,8 @@ def test_sign_up_wait_for_approval_then_sign_in(hub: RunningHub, browser: Browse
     page.fill("#password_input", password)
     page.fill("#password_confirmation_input", password)
     page.click("#signup_submit")
-    assert "sent to the admin" in page.locator("#signup-result").inner_text()
+    # The form posts and the page reloads: wait for the new page's text, not the old page's.
+    expect(page.locator("#signup-result")).to_contain_text("sent to the admin")
     shoot(page, "signup-done")
 
     page.goto(f"{hub.url}/hub/login")
@@ -44,7 +45,7 @@ def test_sign_up_wait_for_approval_then_sign_in(hub: RunningHub, browser: Browse
     page.fill("#username_input", name)
     page.fill("#password_input", password)
     page.click("#login_submit")
-    assert "not been authorized" in page.locator("#login-error").inner_text()
+    expect(page.locator("#login-error")).to_contain_text("not been authorized")
     shoot(page, "login-unapproved")
 
     hub.approve(hub.admin, name)

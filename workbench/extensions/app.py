@@ -534,9 +534,10 @@ class WorkbenchApp(ExtensionApp):
         log.info("workbench service on %s (database %s)", self.api_url(), database.url)
 
     def _make_runner(self, services: Services) -> ExecutionRunner:
-        from tracking import Tracker
+        from tracking.process import TrackerProcess
 
-        tracker = Tracker(
+        # MLflow's writes cost tens of ms of Python per execution: not on the request process.
+        tracker = TrackerProcess(
             self.mlflow_tracking_uri,
             artifact_root=self.mlflow_artifact_root,
             on_status=lambda status: runner.on_tracking_status(status),
