@@ -45,7 +45,7 @@ from workbench.errors import (
     Unprocessable,
     WorkbenchError,
 )
-from workbench.services import SYSTEM, Actor, Execution, Services
+from workbench.services import Actor, Execution, Services
 
 log = logging.getLogger(__name__)
 
@@ -727,25 +727,6 @@ def tracking_context(services: Services, execution: Execution) -> Any:
         execution_id=str(execution.id),
         spec=execution.spec,
         inputs=execution.inputs,
-        **system_lookup(services, execution),
+        **services.executions.tracking_names(execution.id),
     )
 
-
-def system_lookup(services: Services, execution: Execution) -> dict[str, str]:
-    """Names the tracking context needs, read as the system (the runner acts for the owner)."""
-    agent = services.agents.get_agent(SYSTEM, execution.task_agent_id)
-    project = services.projects.get_project(SYSTEM, agent.project_id)
-    owner = services.users.get_user(SYSTEM, project.owner_id)
-    user = (
-        owner
-        if execution.user_id == owner.id
-        else services.users.get_user(SYSTEM, execution.user_id)
-    )
-    return {
-        "project_id": str(project.id),
-        "project_name": project.name,
-        "owner_name": owner.name,
-        "agent_id": str(agent.id),
-        "agent_name": agent.name,
-        "user_name": user.name,
-    }

@@ -361,3 +361,19 @@ def test_delete_execution_needs_it_finished(
 def test_malformed_execution_id_is_not_found(services: Services, alice: Actor) -> None:
     with pytest.raises(NotFound):
         services.executions.get_execution(alice, "../../etc/passwd")
+
+
+def test_tracking_names_say_whose_project_and_who_ran_it(
+    services: Services, alice: Actor, agent: TaskAgent
+) -> None:
+    execution = services.executions.create_execution(alice, agent.id, {})
+    assert services.executions.tracking_names(execution.id) == {
+        "project_id": str(agent.project_id),
+        "project_name": "essays",
+        "owner_name": "alice",
+        "agent_id": str(agent.id),
+        "agent_name": agent.name,
+        "user_name": "alice",
+    }
+    with pytest.raises(NotFound):
+        services.executions.tracking_names(uuid.uuid4())

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from agents import events
 from agents.spec import SpecValidationError
@@ -299,6 +299,40 @@ class ExecutionService(ServiceBase):
         else:
             self._start(execution, None)
             self._apply_step_event(session, execution, event)
+
+    def tracking_names(self, execution_id: uuid.UUID | str) -> dict[str, str]:
+        """The names MLflow files an execution under (project, owner, agent, the user who ran
+        it), in one query, for the runner (which acts as the system)."""
+        execution_id = parse_id(execution_id, "execution")
+        owner, runner = aliased(models.User), aliased(models.User)
+        with self._transaction() as session:
+            row = session.execute(
+                select(
+                    models.Project.id,
+                    models.Project.name,
+                    owner.name,
+                    models.TaskAgent.id,
+                    models.TaskAgent.name,
+                    runner.name,
+                )
+                .select_from(models.Execution)
+                .join(models.TaskAgent, models.Execution.task_agent_id == models.TaskAgent.id)
+                .join(models.Project, models.TaskAgent.project_id == models.Project.id)
+                .join(owner, models.Project.owner_id == owner.id)
+                .join(runner, models.Execution.user_id == runner.id)
+                .where(models.Execution.id == execution_id)
+            ).first()
+        if row is None:
+            raise not_found("execution", execution_id)
+        project_id, project_name, owner_name, agent_id, agent_name, user_name = row
+        return {
+            "project_id": str(project_id),
+            "project_name": project_name,
+            "owner_name": owner_name,
+            "agent_id": str(agent_id),
+            "agent_name": agent_name,
+            "user_name": user_name,
+        }
 
     def set_tracking(
         self,
