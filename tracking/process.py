@@ -35,6 +35,7 @@ from tracking.context import ExecutionContext
 from tracking.mapping import TRACKED_EVENTS
 from tracking.tracker import (
     DEFAULT_RETRY_DELAYS_S,
+    Recorder,
     StatusCallback,
     SyncState,
     Tracker,
@@ -46,21 +47,8 @@ from tracking.tracker import (
 log = logging.getLogger(__name__)
 
 _CHILD_POLL_S = 1.0  # how often the child checks that its parent is alive
-_START_TIMEOUT_S = 120.0  # importing MLflow and migrating a new store takes a while
-
-
-class ProcessRecorder:
-    """`Recorder` of a `TrackerProcess`: puts the events the tracker maps on the child's queue."""
-
-    __slots__ = ("_tracker", "execution_id")
-
-    def __init__(self, tracker: TrackerProcess, execution_id: str) -> None:
-        self._tracker = tracker
-        self.execution_id = execution_id
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, TRACKED_EVENTS):
-            self._tracker._send(("event", self.execution_id, event))
+# `record` may wait for a new child to start (importing MLflow, migrating a new store).
+_ANSWER_TIMEOUT_S = 120.0
 
 
 class TrackerProcess:
@@ -97,14 +85,14 @@ class TrackerProcess:
 
     # -- the Tracker API ---------------------------------------------------------------------
 
-    def start(self, context: ExecutionContext, *, secrets: Iterable[str] = ()) -> ProcessRecorder:
+    def start(self, context: ExecutionContext, *, secrets: Iterable[str] = ()) -> Recorder:
         if self._closed:
             raise TrackingError("this tracker is closed; create a new one")
         self._ensure_child()
         with self._lock:
             self._recording.add(context.execution_id)
-        self._send(("start", context, tuple(secrets)))
-        return ProcessRecorder(self, context.execution_id)
+        self._enqueue(("start", context, tuple(secrets)))
+        return Recorder(self._enqueue, context.execution_id)
 
     def record(
         self,
@@ -112,7 +100,7 @@ class TrackerProcess:
         events: Iterable[Event],
         *,
         secrets: Iterable[str] = (),
-        timeout: float = _START_TIMEOUT_S,
+        timeout: float = _ANSWER_TIMEOUT_S,
     ) -> TrackingStatus:
         """`Tracker.record` in the child; raises `TrackingError` as it does, or if the child
         does not answer within `timeout`."""
@@ -162,7 +150,7 @@ class TrackerProcess:
 
     # -- the parent's side of the queues ---------------------------------------------------
 
-    def _send(self, item: tuple[Any, ...]) -> None:
+    def _enqueue(self, item: tuple[Any, ...]) -> None:
         child = self._child
         if child is not None and not self._closed:
             child.commands.put(item)

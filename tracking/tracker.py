@@ -69,17 +69,18 @@ StatusCallback = Callable[[TrackingStatus], None]
 
 
 class Recorder:
-    """Records one execution's events; `recorder(event)` only enqueues, so it never blocks."""
+    """Records one execution's events; `recorder(event)` only enqueues (on its tracker's queue,
+    `Tracker`'s or `TrackerProcess`'s), so it never blocks."""
 
-    __slots__ = ("_tracker", "execution_id")
+    __slots__ = ("_enqueue", "execution_id")
 
-    def __init__(self, tracker: Tracker, execution_id: str) -> None:
-        self._tracker = tracker
+    def __init__(self, enqueue: Callable[[tuple[Any, ...]], None], execution_id: str) -> None:
+        self._enqueue = enqueue
         self.execution_id = execution_id
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, TRACKED_EVENTS):
-            self._tracker._enqueue(("event", self.execution_id, event))
+            self._enqueue(("event", self.execution_id, event))
 
     def __repr__(self) -> str:
         return f"Recorder(execution_id={self.execution_id!r})"
@@ -159,7 +160,7 @@ class Tracker:
             raise TrackingError("this tracker is closed; create a new one")
         self._set_status(TrackingStatus(context.execution_id, SyncState.RECORDING))
         self._enqueue(("start", context.execution_id, context, redactor(secrets)))
-        return Recorder(self, context.execution_id)
+        return Recorder(self._enqueue, context.execution_id)
 
     def record(
         self,

@@ -729,4 +729,3 @@ def tracking_context(services: Services, execution: Execution) -> Any:
         inputs=execution.inputs,
         **services.executions.tracking_names(execution.id),
     )
-

@@ -9,19 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import DEPLOY
-from tests.foundation.test_s15_pip_audit import KNOWN_VULNERABLE, audit, vulnerabilities
+from tests.foundation import test_s15_pip_audit as pip_audit
+from tests.foundation.test_s15_pip_audit import audit, vulnerabilities
 
 LOCKS = [DEPLOY / "docker" / "lock.txt", DEPLOY / "tools" / "lock.txt"]
 
 
-@pytest.fixture(scope="module")
-def advisories_reachable(tmp_path_factory: pytest.TempPathFactory) -> None:
-    probe = tmp_path_factory.mktemp("audit") / "requirements.txt"
-    probe.write_text(KNOWN_VULNERABLE)
-    _, report, stderr = audit(probe)
-    if not vulnerabilities(report):
-        last = stderr.strip().splitlines()[-1] if stderr.strip() else "no report"
-        pytest.skip(f"PyPI's advisory data is unreachable from this machine ({last})")
+# The same probe as the project's audit: skips unless a known-vulnerable pin is reported.
+advisories_reachable = pip_audit.advisories_reachable
 
 
 @pytest.mark.parametrize("lock", LOCKS, ids=lambda p: str(p.relative_to(DEPLOY)))

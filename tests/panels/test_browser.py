@@ -392,11 +392,18 @@ FAN_OUT_FAN_IN = {
 }
 
 
-def test_the_project_agent_and_run_pages_speak_japanese(served, open_page) -> None:
-    user = new_user(served, "ja-work")
+def user_with_agent(served: ServedWorkbench, prefix: str, project_name: str, body: dict):
+    """A new user owning a project named `project_name` with one agent made from `body`."""
+    user = new_user(served, prefix)
     actor = served.server.identity.actors[user]
-    project = served.services.projects.create_project(actor, {"name": "日本語のプロジェクト"})
-    agent = served.services.agents.create_agent(actor, project.id, FAN_OUT_FAN_IN)
+    project = served.services.projects.create_project(actor, {"name": project_name})
+    return user, project, served.services.agents.create_agent(actor, project.id, body)
+
+
+def test_the_project_agent_and_run_pages_speak_japanese(served, open_page) -> None:
+    user, project, agent = user_with_agent(
+        served, "ja-work", "日本語のプロジェクト", FAN_OUT_FAN_IN
+    )
     page = open_page(user, ui(served, "/project", id=project.id))
     switch_to_japanese(page)
     expect(page.get_by_role("link", name="新しいエージェント")).to_be_visible()
@@ -411,10 +418,7 @@ def test_the_project_agent_and_run_pages_speak_japanese(served, open_page) -> No
 
 
 def test_the_agent_editor_explains_spec_problems_in_japanese(served, open_page) -> None:
-    user = new_user(served, "ja-problems")
-    actor = served.server.identity.actors[user]
-    project = served.services.projects.create_project(actor, {"name": "仕様の確認"})
-    agent = served.services.agents.create_agent(actor, project.id, FAN_OUT_FAN_IN)
+    user, _, agent = user_with_agent(served, "ja-problems", "仕様の確認", FAN_OUT_FAN_IN)
     page = open_page(user, ui(served, "/agent", id=agent.id))
     switch_to_japanese(page)
     expect(page.get_by_text("仕様は有効です。")).to_be_visible()
