@@ -27,6 +27,7 @@ run: install
 
 test: install-test system-deps
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 $(BIN)/python:
