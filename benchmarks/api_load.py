@@ -12,7 +12,9 @@ Then `--clients` concurrent clients (spread over the users, each with its own hu
 `--seconds`: reads (list projects, get a project, an agent, an execution with its steps, an
 agent's executions) and, one request in twenty, an execute of an agent whose model call takes
 500 ms. Each client waits `--think-ms` (uniformly 0.5–1.5 times it) after each answer, as a
-person at a dashboard does: 50 clients at the default 500 ms offer about 100 requests/s.
+person at a dashboard does, and a random part of it before its first request, so the clients are
+spread over time as a team is, not in step: 50 clients at the default 500 ms offer about 100
+requests/s.
 `--think-ms 0` makes every client send its next request at once: that measures the saturation
 throughput instead (latency is then clients ÷ throughput, by Little's law). Provider calls, Dask
 and MLflow run off the server's event loop, so the reads stay fast while executions run; the
@@ -167,6 +169,10 @@ async def client_loop(
     await client.get("me")  # the connection is open before the clock starts
     ready.release()
     await start.wait()
+    if think_s:
+        # Each client starts at a random point of its pause, as in the steady state: fifty
+        # requests sent in the same millisecond would measure a burst nobody makes.
+        await asyncio.sleep(think_s * rng.uniform(0, 1.5))
     while time.monotonic() < deadline[0]:
         name, method, path = pick(user, rng, execute_share)
         started = time.perf_counter()

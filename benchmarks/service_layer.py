@@ -1,8 +1,9 @@
 """How fast the service layer records and reads executions, on SQLite and on PostgreSQL.
 
-The runner calls `executions.record_event` once per engine event (token events excepted), so
-its rate bounds how many step updates per second the workbench can persist; the listing and
-detail reads are what every execution page does. Each backend gets a fresh database; PostgreSQL
+The runner calls `executions.record_events` with the engine events (token events excepted) that
+queued up while it wrote the previous ones: one when idle, several when busy. Its rate bounds how
+many step updates per second the workbench can persist; the listing and detail reads are what
+every execution page does. Each backend gets a fresh database; PostgreSQL
 is WORKBENCH_TEST_DATABASE_URL's server, else 127.0.0.1:5432, else it is left out.
 
     .venv/bin/python benchmarks/service_layer.py
@@ -30,7 +31,8 @@ from workbench.services import Actor, Services
 
 EXECUTIONS = 300  # created one by one, then listed
 STEPS = 8  # per recorded execution
-RECORDED = 20  # executions whose events are recorded
+RECORDED = 20  # executions whose events are recorded one by one (as many again in batches)
+BATCH = 4  # events per batch
 READS = 50  # repetitions of each read
 
 AGENT = {
@@ -123,10 +125,24 @@ def measure(url: str) -> dict[str, float]:
                 services.executions.record_event(event)
         event_rate = count / (time.perf_counter() - start)
 
+        # A busy runner hands over what queued while it wrote: here, each step's four events.
+        batches = [
+            stream[i : i + BATCH]
+            for e in created[RECORDED : 2 * RECORDED]
+            for stream in [step_events(str(e.id))]
+            for i in range(0, len(stream), BATCH)
+        ]
+        count = sum(len(batch) for batch in batches)
+        start = time.perf_counter()
+        for batch in batches:
+            services.executions.record_events(batch)
+        batched_rate = count / (time.perf_counter() - start)
+
         detail = created[0].id
         return {
             "executions created / s": create_rate,
             "engine events recorded / s": event_rate,
+            f"... in batches of {BATCH}, / s": batched_rate,
             f"list 50 of {EXECUTIONS} executions, ms": median_ms(
                 lambda: services.executions.list_executions(actor, agent_id=agent.id, limit=50)
             ),

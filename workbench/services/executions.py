@@ -264,15 +264,16 @@ class ExecutionService(ServiceBase):
             return
         with self._transaction() as session:
             loaded: dict[str, models.Execution] = {}
+            steps = _BatchSteps(session)
             for event in stored:
                 execution = loaded.get(event.execution_id)
                 if execution is None:
                     execution = self._runner_load(session, event.execution_id)
                     loaded[event.execution_id] = execution
-                self._apply_event(session, execution, event)
+                self._apply_event(steps, execution, event)
 
     def _apply_event(
-        self, session: Session, execution: models.Execution, event: events.Event
+        self, steps: _BatchSteps, execution: models.Execution, event: events.Event
     ) -> None:
         if execution.status.is_terminal:
             log.debug("ignoring %s for finished execution %s", event.type, execution.id)
@@ -280,10 +281,10 @@ class ExecutionService(ServiceBase):
         if isinstance(event, events.ExecutionStarted):
             self._start(execution, event.at)
             for position, step_id in enumerate(event.step_ids):
-                self._step(session, execution, step_id, position=position)
+                steps.get(execution, step_id, position=position)
         elif isinstance(event, events.ExecutionFinished):
             self._finish(
-                session,
+                steps.session,
                 execution,
                 _FINISHED_STATUS[event.status],
                 at=event.at,
@@ -298,7 +299,7 @@ class ExecutionService(ServiceBase):
             )
         else:
             self._start(execution, None)
-            self._apply_step_event(session, execution, event)
+            self._apply_step_event(steps, execution, event)
 
     def tracking_names(self, execution_id: uuid.UUID | str) -> dict[str, str]:
         """The names MLflow files an execution under (project, owner, agent, the user who ran
@@ -457,37 +458,13 @@ class ExecutionService(ServiceBase):
             ) = totals
         session.flush()
 
-    @staticmethod
-    def _step(
-        session: Session, execution: models.Execution, step_id: str, *, position: int | None = None
-    ) -> models.ExecutionStep:
-        step = session.scalar(
-            select(models.ExecutionStep).where(
-                models.ExecutionStep.execution_id == execution.id,
-                models.ExecutionStep.step_id == step_id,
-            )
-        )
-        if step is None:
-            if position is None:
-                position = len(execution.steps)
-            step = models.ExecutionStep(
-                execution_id=execution.id,
-                step_id=step_id,
-                position=position,
-                status=StepStatus.QUEUED,
-                details={},
-            )
-            execution.steps.append(step)
-            session.flush()
-        return step
-
     def _apply_step_event(
-        self, session: Session, execution: models.Execution, event: events.Event
+        self, steps: _BatchSteps, execution: models.Execution, event: events.Event
     ) -> None:
         step_id = getattr(event, "step_id", "")
         if not step_id:
             return
-        step = self._step(session, execution, step_id)
+        step = steps.get(execution, step_id)
         if step.status.is_terminal:
             return
         match event:
@@ -521,7 +498,6 @@ class ExecutionService(ServiceBase):
                 step.status = StepStatus.SKIPPED
                 step.finished_at = _when(event.at)
                 step.details = {**step.details, "reason": event.reason}
-        session.flush()
 
     @staticmethod
     def _close_step(
@@ -538,3 +514,41 @@ class ExecutionService(ServiceBase):
             step.details = {**step.details, "calls": [call.to_dict() for call in calls]}
         if step.started_at is None:
             step.started_at = step.finished_at
+
+
+class _BatchSteps:
+    """The step rows one batch of events touches, each selected once: a step's events of a
+    batch change the same row, which the commit writes in one UPDATE."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._rows: dict[tuple[uuid.UUID, str], models.ExecutionStep] = {}
+
+    def get(
+        self, execution: models.Execution, step_id: str, *, position: int | None = None
+    ) -> models.ExecutionStep:
+        key = (execution.id, step_id)
+        step = self._rows.get(key)
+        if step is None:
+            step = self.session.scalar(
+                select(models.ExecutionStep).where(
+                    models.ExecutionStep.execution_id == execution.id,
+                    models.ExecutionStep.step_id == step_id,
+                )
+            )
+        if step is None:
+            step = models.ExecutionStep(
+                execution_id=execution.id,
+                step_id=step_id,
+                position=len(execution.steps) if position is None else position,
+                # What the columns' defaults would give at the flush, which may come later.
+                kind="prompt",
+                status=StepStatus.QUEUED,
+                models=[],
+                depends_on=[],
+                retries=0,
+                details={},
+            )
+            execution.steps.append(step)
+        self._rows[key] = step
+        return step
