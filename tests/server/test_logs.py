@@ -88,3 +88,24 @@ def test_api_keys_are_not_in_audit_lines(services: Services, audit_lines: list[s
     services.keys.create_key(actor, {"provider": "openai", "api_key": secret})
     assert audit_lines
     assert all(secret not in line for line in audit_lines)
+
+
+def test_a_logger_builds_no_record_its_handlers_would_drop() -> None:
+    quiet, verbose = (
+        logging.getLogger("workbench-test-quiet"),
+        logging.getLogger("workbench-test-verbose"),
+    )
+    for logger, levels in ((quiet, (logging.INFO, logging.WARNING)), (verbose, (logging.INFO, 0))):
+        logger.setLevel(logging.DEBUG)  # as traitlets leaves an application's logger
+        logger.propagate = False
+        for level in levels:
+            handler = Captured()
+            handler.setLevel(level)
+            logger.addHandler(handler)
+    logs.skip_filtered_records([quiet, verbose])
+    assert not quiet.isEnabledFor(logging.DEBUG)
+    quiet.info("still logged")
+    assert [json.loads(line)["message"] for line in quiet.handlers[0].lines] == ["still logged"]
+    # A handler that takes everything (level NOTSET) still gets the debug lines.
+    verbose.debug("kept for the handler that wants it")
+    assert len(verbose.handlers[1].lines) == 1

@@ -507,6 +507,9 @@ class WorkbenchApp(ExtensionApp):
     def initialize_settings(self) -> None:
         if self.json_logs:
             logs.use_json_logs([self.log, self.serverapp.log])
+        # tornado's loggers (the access log among them) take the server's logger's level.
+        logs.skip_filtered_records([self.log, self.serverapp.log])
+        logging.getLogger("tornado").setLevel(self.serverapp.log.level)
         logs.log_audit_events()
         settings = self.settings_for_process()
         services, database = Services.from_settings(settings)
