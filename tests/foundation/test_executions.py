@@ -317,7 +317,10 @@ def test_untracked_executions_are_the_finished_ones_not_yet_synced(
     services.executions.set_tracking(synced.id, TrackingStatus.SYNCED, mlflow_run_id="run-1")
     services.executions.set_tracking(failed_sync.id, TrackingStatus.FAILED)
     assert [e.id for e in services.executions.untracked_executions()] == [failed_sync.id]
-    assert services.executions.get_execution(alice, synced.id).mlflow_run_id == "run-1"
+    stored = services.executions.get_execution(alice, synced.id)
+    assert (stored.tracking_status, stored.mlflow_run_id) == (TrackingStatus.SYNCED, "run-1")
+    with pytest.raises(NotFound):
+        services.executions.set_tracking(uuid.uuid4(), TrackingStatus.SYNCED)
 
 
 def test_a_batch_naming_a_missing_execution_writes_nothing(

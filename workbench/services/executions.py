@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from agents import events
@@ -280,8 +280,7 @@ class ExecutionService(ServiceBase):
             return
         if isinstance(event, events.ExecutionStarted):
             self._start(execution, event.at)
-            for position, step_id in enumerate(event.step_ids):
-                steps.get(execution, step_id, position=position)
+            steps.create_missing(execution, event.step_ids)
         elif isinstance(event, events.ExecutionFinished):
             self._finish(
                 steps.session,
@@ -343,11 +342,20 @@ class ExecutionService(ServiceBase):
         mlflow_run_id: str | None = None,
     ) -> None:
         """Record whether the execution reached MLflow, and under which run."""
+        execution_id = parse_id(execution_id, "execution")
+        values: dict[str, Any] = {"tracking_status": TrackingStatus(status)}
+        if mlflow_run_id is not None:
+            values["mlflow_run_id"] = mlflow_run_id
         with self._transaction() as session:
-            execution = self._runner_load(session, execution_id)
-            execution.tracking_status = TrackingStatus(status)
-            if mlflow_run_id is not None:
-                execution.mlflow_run_id = mlflow_run_id
+            # One UPDATE, without loading the row: the runner reports every execution's status.
+            updated = session.execute(
+                update(models.Execution)
+                .where(models.Execution.id == execution_id)
+                .values(values)
+                .execution_options(synchronize_session=False)
+            )
+            if updated.rowcount == 0:  # type: ignore[attr-defined]
+                raise not_found("execution", execution_id)
 
     def untracked_executions(
         self, *, limit: int = 100, finished_before: dt.datetime | None = None
@@ -524,9 +532,21 @@ class _BatchSteps:
         self.session = session
         self._rows: dict[tuple[uuid.UUID, str], models.ExecutionStep] = {}
 
-    def get(
-        self, execution: models.Execution, step_id: str, *, position: int | None = None
-    ) -> models.ExecutionStep:
+    def create_missing(self, execution: models.Execution, step_ids: Iterable[str]) -> None:
+        """The execution's steps in the engine's order, those not stored yet created (one select
+        for all of them, not one per step)."""
+        stored = set(
+            self.session.scalars(
+                select(models.ExecutionStep.step_id).where(
+                    models.ExecutionStep.execution_id == execution.id
+                )
+            )
+        )
+        for position, step_id in enumerate(step_ids):
+            if step_id not in stored:
+                self._rows[(execution.id, step_id)] = self._new(execution, step_id, position)
+
+    def get(self, execution: models.Execution, step_id: str) -> models.ExecutionStep:
         key = (execution.id, step_id)
         step = self._rows.get(key)
         if step is None:
@@ -537,18 +557,25 @@ class _BatchSteps:
                 )
             )
         if step is None:
-            step = models.ExecutionStep(
-                execution_id=execution.id,
-                step_id=step_id,
-                position=len(execution.steps) if position is None else position,
-                # What the columns' defaults would give at the flush, which may come later.
-                kind="prompt",
-                status=StepStatus.QUEUED,
-                models=[],
-                depends_on=[],
-                retries=0,
-                details={},
-            )
-            execution.steps.append(step)
+            step = self._new(execution, step_id, len(execution.steps))
         self._rows[key] = step
+        return step
+
+    def _new(
+        self, execution: models.Execution, step_id: str, position: int
+    ) -> models.ExecutionStep:
+        step = models.ExecutionStep(
+            execution_id=execution.id,
+            step_id=step_id,
+            position=position,
+            # What the columns' defaults would give at the flush, which may come later.
+            kind="prompt",
+            status=StepStatus.QUEUED,
+            models=[],
+            depends_on=[],
+            retries=0,
+            details={},
+        )
+        # Added to the session, not appended to `execution.steps`: that would load them all.
+        self.session.add(step)
         return step
