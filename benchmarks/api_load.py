@@ -280,6 +280,16 @@ def report(tally: Tally, seconds: float, clients: int) -> dict[str, Any]:
     }
 
 
+def speed_check_ms() -> float:
+    """A fixed pure-Python loop's time: this machine's CPU speed varies by tens of per cent from
+    one minute to the next (a shared host), and the latencies move with it."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(2_000_000):
+        total += number
+    return (time.perf_counter() - started) * 1000
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -294,6 +304,7 @@ def main() -> int:
         "--think-ms", type=float, default=500.0, help="pause after each answer (0: none)"
     )
     args = parser.parse_args()
+    speed_before = speed_check_ms()
     admin_url = admin_database_url()
     database_url = create_database(admin_url)
     try:
@@ -329,9 +340,14 @@ def main() -> int:
                 )
                 load_average = os.getloadavg()[0]
                 histogram_after = server_histogram(hub)
+        speed_after = speed_check_ms()  # the hub and the service stopped
         figures = report(tally, args.seconds, args.clients)
         print_server_side(histogram_before, histogram_after)
         print(f"load average (1 min) at the end: {load_average:.2f}")
+        print(
+            f"speed check (a fixed Python loop): {speed_before:.0f} ms before, "
+            f"{speed_after:.0f} ms after (lower is a faster machine)"
+        )
         print(json.dumps(figures))
     finally:
         drop_database(admin_url, database_url)
