@@ -13,7 +13,8 @@ branches (the framework a user would pick instead). Each figure is the median of
 2. chain: 10 substeps, each after the previous; wall ÷ (10 × 200 ms).
 3. overhead: the same shapes at zero latency. Per step, what the engine adds over the same calls
    made directly: (engine wall − direct wall) ÷ steps — for a chain of 20 (latency added to each
-   step, the critical path) and for a fan-out of 100 (throughput on this machine).
+   step, the critical path) and for a fan-out of 100 (throughput on this machine); and for a
+   single step, what one execution costs beyond its call (what a service pays per execute).
 4. dataflow: a fast step (100 ms) feeding a follow-up (100 ms) beside a slow sibling (1.2 s);
    when the follow-up finishes ÷ 200 ms. LangGraph runs in supersteps, so there the follow-up
    waits for the slow sibling (its issue #6320, "by design"); its figure is printed beside.
@@ -281,6 +282,11 @@ def measure(
             "zfan_engine", engine_wall(engine, fanout_spec(FANOUT, 0.0, f"zf{r}"), credentials)
         )
         samples.add("zfan_direct", gather_fanout(direct, FANOUT, 0.0, f"zg{r}"))
+        for o in range(10):  # what a service pays per execute: the graph's fixed cost
+            samples.add(
+                "one_engine", engine_wall(engine, fanout_spec(1, 0.0, f"o{r}-{o}"), credentials)
+            )
+            samples.add("one_direct", gather_fanout(direct, 1, 0.0, f"od{r}-{o}"))
         samples.add("dataflow_engine", engine_dataflow(engine, credentials, f"df{r}"))
         samples.add("dataflow_graph", langgraph_dataflow(direct, f"dg{r}"))
         for t in range(5):
@@ -372,6 +378,13 @@ def main() -> int:
             f"{m['zchain_direct'] * 50:.2f} ms/step",
         ),
         ("  added by the engine, per step", f"{chain_overhead:8.2f} ms", "(latency per level)"),
+        ("zero latency, one step: engine", f"{m['one_engine'] * 1000:8.1f} ms", ""),
+        ("  the same call, directly", f"{m['one_direct'] * 1000:8.1f} ms", ""),
+        (
+            "  added by the engine",
+            f"{(m['one_engine'] - m['one_direct']) * 1000:8.1f} ms",
+            "(per execution)",
+        ),
         (
             "dataflow: follow-up done, engine",
             ms("dataflow_engine"),
