@@ -301,9 +301,16 @@ class ExecutionRunner:
         inputs = {} if inputs is None else inputs
         if not isinstance(inputs, Mapping):
             raise InvalidInput("invalid input: inputs: must be a JSON object", field="inputs")
-        agent = self._services.agents.get_agent(actor, agent_id)
-        spec = self._checked_spec(agent.name, agent.configuration, agent.substeps, inputs)
-        execution = self._services.executions.create_execution(actor, agent.id, inputs)
+        checked: list[AgentSpec] = []
+
+        def check(
+            name: str, configuration: dict[str, Any], substeps: list[Any], given: Mapping[str, Any]
+        ) -> AgentSpec:
+            checked.append(self._checked_spec(name, configuration, substeps, given))
+            return checked[0]
+
+        execution = self._services.executions.create_execution(actor, agent_id, inputs, check=check)
+        spec = checked[0]
         try:
             self._submit(actor, execution, spec, inputs)
         except WorkbenchError as e:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from agents import events
-from agents.spec import SpecValidationError
+from agents.spec import AgentSpec, SpecValidationError
 from workbench.db import models
 from workbench.db.enums import ExecutionStatus, StepStatus, TrackingStatus
 from workbench.db.types import utc_now
@@ -80,17 +80,30 @@ def load_execution(
     return execution
 
 
+# The spec of an agent (name, configuration, substeps) to run with these inputs, or an error.
+SpecCheck = Callable[[str, dict[str, Any], list[Any], Mapping[str, Any]], AgentSpec]
+
+
 class ExecutionService(ServiceBase):
     # ---- what users do -------------------------------------------------------------------
 
     def create_execution(
-        self, actor: Actor, agent_id: uuid.UUID | str, inputs: Mapping[str, Any] | None = None
+        self,
+        actor: Actor,
+        agent_id: uuid.UUID | str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        check: SpecCheck | None = None,
     ) -> Execution:
         """A PENDING execution of the agent as it is now; the runner submits it afterwards.
 
         `inputs` are checked against the agent's declared inputs (problems named `inputs.<name>`)
         and stored with defaults filled in; `spec` keeps the whole spec that runs
         (`AgentSpec.parse(execution.spec)`), whatever later happens to the agent.
+
+        `check(name, configuration, substeps, inputs)`, when given, makes the agent's spec in
+        place of the default validation (the runner's, which also refuses what cannot run); it
+        is called after the permission check and before anything is written.
         """
         inputs = {} if inputs is None else inputs
         if not isinstance(inputs, Mapping):
@@ -100,7 +113,10 @@ class ExecutionService(ServiceBase):
         user_id = require_user(actor)
         with self._transaction() as session:
             agent = load_agent(session, actor, agent_id, write=True)
-            spec = agent_spec(agent.name, agent.configuration, agent.substeps)
+            if check is None:
+                spec = agent_spec(agent.name, agent.configuration, agent.substeps)
+            else:
+                spec = check(agent.name, agent.configuration, agent.substeps, inputs)
             try:
                 inputs = spec.resolve_inputs(inputs)
             except SpecValidationError as e:
