@@ -4,6 +4,7 @@ results and comparisons as DataFrames, errors with the server's message."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 
 import pytest
@@ -162,7 +163,10 @@ def test_astream_gives_the_same_messages_without_blocking(
     async def collect() -> list:
         return [message async for message in client.executions.astream(started)]
 
-    snapshot, *events = asyncio.run(collect())
+    # On a thread of its own, as a script would: a session-scoped sync Playwright (the browser
+    # tests') keeps a loop running on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        snapshot, *events = pool.submit(asyncio.run, collect()).result()
     assert isinstance(snapshot, Snapshot)
     assert isinstance(events[-1], ExecutionFinished)
     assert any(isinstance(e, StepFinished) and e.step_id == "answer" for e in events)
