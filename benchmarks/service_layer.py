@@ -3,8 +3,8 @@
 The runner calls `executions.record_events` with the engine events (token events excepted) that
 queued up while it wrote the previous ones: one when idle, several when busy. Its rate bounds how
 many step updates per second the workbench can persist; the listing and detail reads are what
-every execution page does. Each backend gets a fresh database; PostgreSQL
-is WORKBENCH_TEST_DATABASE_URL's server, else 127.0.0.1:5432, else it is left out.
+every execution page does. Each backend gets a fresh database; PostgreSQL is
+WORKBENCH_TEST_DATABASE_URL's server, else 127.0.0.1:5432, else it is left out.
 
     .venv/bin/python benchmarks/service_layer.py
 """

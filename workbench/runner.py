@@ -301,16 +301,17 @@ class ExecutionRunner:
         inputs = {} if inputs is None else inputs
         if not isinstance(inputs, Mapping):
             raise InvalidInput("invalid input: inputs: must be a JSON object", field="inputs")
-        checked: list[AgentSpec] = []
+        spec: AgentSpec | None = None
 
         def check(
             name: str, configuration: dict[str, Any], substeps: list[Any], given: Mapping[str, Any]
         ) -> AgentSpec:
-            checked.append(self._checked_spec(name, configuration, substeps, given))
-            return checked[0]
+            nonlocal spec
+            spec = self._checked_spec(name, configuration, substeps, given)
+            return spec
 
         execution = self._services.executions.create_execution(actor, agent_id, inputs, check=check)
-        spec = checked[0]
+        assert spec is not None  # create_execution raises unless check() returned it
         try:
             self._submit(actor, execution, spec, inputs)
         except WorkbenchError as e:

@@ -380,3 +380,24 @@ def test_tracking_names_say_whose_project_and_who_ran_it(
     }
     with pytest.raises(NotFound):
         services.executions.tracking_names(uuid.uuid4())
+
+
+def test_steps_the_engine_did_not_announce_come_after_the_others_in_order(
+    services: Services, alice: Actor, agent: TaskAgent
+) -> None:
+    eid = str(services.executions.create_execution(alice, agent.id, {}).id)
+    services.executions.record_events(
+        [
+            events.ExecutionStarted(eid, step_ids=("outline",)),
+            events.StepQueued(eid, step_id="extra-1"),
+            events.StepQueued(eid, step_id="extra-2"),
+        ]
+    )
+    services.executions.record_events([events.StepQueued(eid, step_id="extra-3")])
+    steps = services.executions.get_execution(alice, eid).steps
+    assert [(s.step_id, s.position) for s in steps] == [
+        ("outline", 0),
+        ("extra-1", 1),
+        ("extra-2", 2),
+        ("extra-3", 3),
+    ]

@@ -560,7 +560,10 @@ class _BatchSteps:
         )
         for position, step_id in enumerate(step_ids):
             if step_id not in stored:
-                self._rows[(execution.id, step_id)] = self._new(execution, step_id, position)
+                step = _new_step(execution, step_id, position)
+                # Added to the session, not appended to `execution.steps`: that would load them.
+                self.session.add(step)
+                self._rows[(execution.id, step_id)] = step
 
     def get(self, execution: models.Execution, step_id: str) -> models.ExecutionStep:
         key = (execution.id, step_id)
@@ -572,26 +575,23 @@ class _BatchSteps:
                     models.ExecutionStep.step_id == step_id,
                 )
             )
-        if step is None:
-            step = self._new(execution, step_id, len(execution.steps))
+        if step is None:  # a step the engine did not announce: after all the others
+            step = _new_step(execution, step_id, len(execution.steps))
+            execution.steps.append(step)
         self._rows[key] = step
         return step
 
-    def _new(
-        self, execution: models.Execution, step_id: str, position: int
-    ) -> models.ExecutionStep:
-        step = models.ExecutionStep(
-            execution_id=execution.id,
-            step_id=step_id,
-            position=position,
-            # What the columns' defaults would give at the flush, which may come later.
-            kind="prompt",
-            status=StepStatus.QUEUED,
-            models=[],
-            depends_on=[],
-            retries=0,
-            details={},
-        )
-        # Added to the session, not appended to `execution.steps`: that would load them all.
-        self.session.add(step)
-        return step
+
+def _new_step(execution: models.Execution, step_id: str, position: int) -> models.ExecutionStep:
+    return models.ExecutionStep(
+        execution_id=execution.id,
+        step_id=step_id,
+        position=position,
+        # What the columns' defaults would give at the flush, which may come later.
+        kind="prompt",
+        status=StepStatus.QUEUED,
+        models=[],
+        depends_on=[],
+        retries=0,
+        details={},
+    )
