@@ -206,6 +206,75 @@ def providers_of(spec: AgentSpec) -> set[str]:
     return providers
 
 
+def checked_spec(
+    name: str, configuration: Mapping[str, Any], substeps: list[Any], inputs: Mapping[str, Any]
+) -> AgentSpec:
+    """The agent's spec, parsed from its columns, if it and `inputs` can be executed; else
+    `SpecNotExecutable` naming each problem (the spec's point into the agent's columns, the
+    inputs' into the request)."""
+    try:
+        spec = AgentSpec.from_columns(dict(configuration), list(substeps), name=name)
+        problems = spec.problems()
+    except SpecValidationError as e:
+        problems = list(e.problems)
+    errors = [FieldError(p.column_path or "configuration", p.message) for p in problems]
+    if not errors:
+        errors = [FieldError(p.path, p.message) for p in spec.input_problems(inputs)]
+    if errors:
+        raise SpecNotExecutable(
+            "the agent cannot run: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
+            errors=errors,
+        )
+    return spec
+
+
+def create_checked_execution(
+    services: Services,
+    actor: Actor,
+    agent_id: uuid.UUID | str,
+    inputs: Mapping[str, Any] | None,
+) -> tuple[Execution, AgentSpec, Mapping[str, Any]]:
+    """Check the agent's spec against `inputs` and persist a PENDING execution of it, in one
+    transaction; returns the execution, its parsed spec and the inputs."""
+    inputs = {} if inputs is None else inputs
+    if not isinstance(inputs, Mapping):
+        raise InvalidInput("invalid input: inputs: must be a JSON object", field="inputs")
+    spec: AgentSpec | None = None
+
+    def check(
+        name: str, configuration: dict[str, Any], substeps: list[Any], given: Mapping[str, Any]
+    ) -> AgentSpec:
+        nonlocal spec
+        spec = checked_spec(name, configuration, substeps, given)
+        return spec
+
+    execution = services.executions.create_execution(actor, agent_id, inputs, check=check)
+    assert spec is not None  # create_execution raises unless check() returned it
+    return execution, spec, inputs
+
+
+def check_key(
+    services: Services, base_urls: Mapping[str, str], actor: Actor, key_id: uuid.UUID | str
+) -> KeyCheck:
+    """Try the actor's stored key with the provider's cheapest call: listing its models.
+
+    `NotFound` if the actor may not see the key, `PermissionDenied` if they may see but not
+    use it (an administrator and another user's key). `base_urls` are the providers' endpoints
+    for keys that name none.
+
+    Blocks for up to `KEY_CHECK_TIMEOUT_S` (a provider call): call it off the event loop.
+    """
+    key = services.keys.get_key(actor, key_id)
+    if key.user_id != actor.id:  # an administrator may read it, not use it
+        raise PermissionDenied("only the key's owner may check it")
+    try:
+        secret = services.keys.reveal_key(actor, key.id).get_secret_value()
+    except WorkbenchError as e:
+        return KeyCheck(False, e.message)
+    base_url = key.base_url or base_urls.get(key.provider)
+    return probe_key(key.provider, secret, base_url, hint=key.hint)
+
+
 class ExecutionRunner:
     """Runs executions for the web layers; see the module docstring."""
 
@@ -219,6 +288,7 @@ class ExecutionRunner:
         provider_base_urls: Mapping[str, str] | None = None,
         on_finished: Callable[[str, float], None] | None = None,
         on_event: EventCallback | None = None,
+        on_published: Callable[[uuid.UUID, events.Event], None] | None = None,
         backfill_interval_s: float = BACKFILL_INTERVAL_S,
         backfill_after_s: float = BACKFILL_AFTER_S,
     ) -> None:
@@ -231,6 +301,7 @@ class ExecutionRunner:
         self._base_urls = dict(provider_base_urls or {})
         self._on_finished = on_finished
         self._on_event = on_event
+        self._on_published = on_published
         self._engine: EngineLike | None = None
         self._engine_error: BaseException | None = None
         self._engine_ready = threading.Event()
@@ -245,9 +316,10 @@ class ExecutionRunner:
 
     # ---- lifecycle ----------------------------------------------------------------------
 
-    def start(self) -> list[uuid.UUID]:
-        """Fail what a previous process left unfinished, then start working. Returns those ids."""
-        interrupted = self._services.executions.recover_interrupted()
+    def start(self, *, recover: bool = True) -> list[uuid.UUID]:
+        """Fail what a previous process left unfinished (unless `recover` is false: the caller
+        did), then start working. Returns the ids it failed."""
+        interrupted = self._services.executions.recover_interrupted() if recover else []
         self._recorder.start()
         threading.Thread(
             target=self._start_engine, name="workbench-engine-start", daemon=True
@@ -298,20 +370,17 @@ class ExecutionRunner:
         self, actor: Actor, agent_id: uuid.UUID | str, inputs: Mapping[str, Any] | None = None
     ) -> Execution:
         """Persist a PENDING execution of the agent and submit it; returns at once."""
-        inputs = {} if inputs is None else inputs
-        if not isinstance(inputs, Mapping):
-            raise InvalidInput("invalid input: inputs: must be a JSON object", field="inputs")
-        spec: AgentSpec | None = None
+        execution, spec, checked_inputs = create_checked_execution(
+            self._services, actor, agent_id, inputs
+        )
+        self.submit_created(actor, execution, spec, checked_inputs)
+        return self._services.executions.get_execution(actor, execution.id)
 
-        def check(
-            name: str, configuration: dict[str, Any], substeps: list[Any], given: Mapping[str, Any]
-        ) -> AgentSpec:
-            nonlocal spec
-            spec = self._checked_spec(name, configuration, substeps, given)
-            return spec
-
-        execution = self._services.executions.create_execution(actor, agent_id, inputs, check=check)
-        assert spec is not None  # create_execution raises unless check() returned it
+    def submit_created(
+        self, actor: Actor, execution: Execution, spec: AgentSpec, inputs: Mapping[str, Any]
+    ) -> None:
+        """Hand an execution `create_checked_execution` persisted to the engine; should that
+        fail, the execution is FAILED with the reason (it never stays PENDING)."""
         try:
             self._submit(actor, execution, spec, inputs)
         except WorkbenchError as e:
@@ -319,21 +388,27 @@ class ExecutionRunner:
         except Exception as e:  # the engine refused it; the execution must not stay PENDING
             log.exception("submitting execution %s failed", execution.id)
             self._fail(execution.id, f"the execution could not be started: {e}", secrets=())
-        return self._services.executions.get_execution(actor, execution.id)
 
     def cancel_execution(self, actor: Actor, execution_id: uuid.UUID | str) -> Execution:
         """Stop the execution; when this returns, no further step starts and its status is final."""
         execution = self._services.executions.request_cancel(actor, execution_id)
-        with self._lock:
-            live = self._live.get(execution.id)
-        if live is not None and live.handle is not None:
-            live.handle.cancel()
-            if not live.finished.wait(CANCEL_TIMEOUT_S):
-                log.warning("execution %s did not report its end after cancel", execution.id)
+        self.stop_live(execution.id)
         self._services.executions.finish(
             execution.id, ExecutionStatus.CANCELLED, error="cancelled by the user"
         )
         return self._services.executions.get_execution(actor, execution.id)
+
+    def stop_live(self, execution_id: uuid.UUID, timeout: float = CANCEL_TIMEOUT_S) -> bool:
+        """Cancel the engine's run of the execution and wait until it has reported its end.
+        False if this runner was not running it."""
+        with self._lock:
+            live = self._live.get(execution_id)
+        if live is None or live.handle is None:
+            return False
+        live.handle.cancel()
+        if not live.finished.wait(timeout):
+            log.warning("execution %s did not report its end after cancel", execution_id)
+        return True
 
     def subscribe(
         self, actor: Actor, execution_id: uuid.UUID | str, callback: EventCallback
@@ -358,22 +433,8 @@ class ExecutionRunner:
         return unsubscribe
 
     def check_key(self, actor: Actor, key_id: uuid.UUID | str) -> KeyCheck:
-        """Try the actor's stored key with the provider's cheapest call: listing its models.
-
-        `NotFound` if the actor may not see the key, `PermissionDenied` if they may see but not
-        use it (an administrator and another user's key).
-
-        Blocks for up to `KEY_CHECK_TIMEOUT_S` (a provider call): call it off the event loop.
-        """
-        key = self._services.keys.get_key(actor, key_id)
-        if key.user_id != actor.id:  # an administrator may read it, not use it
-            raise PermissionDenied("only the key's owner may check it")
-        try:
-            secret = self._services.keys.reveal_key(actor, key.id).get_secret_value()
-        except WorkbenchError as e:
-            return KeyCheck(False, e.message)
-        base_url = key.base_url or self._base_urls.get(key.provider)
-        return probe_key(key.provider, secret, base_url, hint=key.hint)
+        """`check_key` with this runner's services and provider endpoints."""
+        return check_key(self._services, self._base_urls, actor, key_id)
 
     def live_count(self) -> int:
         """How many executions this process has submitted and not finished."""
@@ -385,29 +446,6 @@ class ExecutionRunner:
         self._queue.put(("tracking", status))
 
     # ---- submitting ---------------------------------------------------------------------
-
-    def _checked_spec(
-        self,
-        name: str,
-        configuration: Mapping[str, Any],
-        substeps: list[Any],
-        inputs: Mapping[str, Any],
-    ) -> AgentSpec:
-        try:
-            spec = AgentSpec.from_columns(dict(configuration), list(substeps), name=name)
-            problems = spec.problems()
-        except SpecValidationError as e:
-            problems = list(e.problems)
-        # The spec's problems point into the agent's columns; the inputs' into this request.
-        errors = [FieldError(p.column_path or "configuration", p.message) for p in problems]
-        if not errors:
-            errors = [FieldError(p.path, p.message) for p in spec.input_problems(inputs)]
-        if errors:
-            raise SpecNotExecutable(
-                "the agent cannot run: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
-                errors=errors,
-            )
-        return spec
 
     def _credentials(self, actor: Actor, spec: AgentSpec, execution_id: uuid.UUID) -> Credentials:
         providers = providers_of(spec)
@@ -601,6 +639,11 @@ class ExecutionRunner:
             self._on_finished(status, time.monotonic() - live.submitted_at)
 
     def _notify(self, execution_id: uuid.UUID, event: events.Event) -> None:
+        if self._on_published is not None:
+            try:
+                self._on_published(execution_id, event)
+            except Exception:
+                log.exception("forwarding an event of execution %s failed", execution_id)
         with self._lock:
             callbacks = list(self._subscribers.get(execution_id, ()))
         for callback in callbacks:
