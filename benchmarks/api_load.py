@@ -1,6 +1,7 @@
 """REST API under load, through the hub's proxy, on PostgreSQL, while executions run.
 
     python benchmarks/api_load.py [--clients 50] [--seconds 30] [--think-ms 500]
+                                  [--executions-in process|server]
 
 Starts what `make run` starts (`workbench up`: JupyterHub, configurable-http-proxy, the workbench
 service) on random loopback ports, but on a fresh PostgreSQL database (127.0.0.1:5432, or
@@ -15,6 +16,8 @@ agent's executions) and, one request in twenty, an execute of an agent whose mod
 person at a dashboard does, and a random part of it before its first request, so the clients are
 spread over time as a team is, not in step: 50 clients at the default 500 ms offer about 100
 requests/s.
+`--executions-in server` runs executions on the service's own threads instead of its execution
+process (`WORKBENCH_EXECUTION_PROCESS=false`), to compare the two side by side.
 `--think-ms 0` makes every client send its next request at once: that measures the saturation
 throughput instead (latency is then clients ÷ throughput, by Little's law). Provider calls, Dask
 and MLflow run off the server's event loop, so the reads stay fast while executions run; the
@@ -312,6 +315,13 @@ def main() -> int:
     parser.add_argument(
         "--think-ms", type=float, default=500.0, help="pause after each answer (0: none)"
     )
+    parser.add_argument(
+        "--executions-in",
+        choices=("process", "server"),
+        default="process",
+        help="where the service runs executions: a process of their own (the default, "
+        "WORKBENCH_EXECUTION_PROCESS) or threads of the web server's process",
+    )
     args = parser.parse_args()
     speed_before = speed_check_ms()
     admin_url = admin_database_url()
@@ -327,13 +337,15 @@ def main() -> int:
                 "WORKBENCH_SECRET_KEYS": _fernet_key(),
                 "WORKBENCH_PROVIDER_BASE_URLS": provider_base_urls(fake),
                 "WORKBENCH_SEED_DEMO": "false",
+                "WORKBENCH_EXECUTION_PROCESS": str(args.executions_in == "process").lower(),
             }
             with start_hub(Path(base), extra) as hub:
                 print(f"hub at {hub.url}; seeding {USERS} users", flush=True)
                 users = seed(hub)
                 print(
                     f"{args.clients} clients for {args.seconds:.0f} s, thinking "
-                    f"{args.think_ms:.0f} ms between requests",
+                    f"{args.think_ms:.0f} ms between requests; executions run in the "
+                    f"{'execution process' if args.executions_in == 'process' else 'server'}",
                     flush=True,
                 )
                 histogram_before = server_histogram(hub)

@@ -2,7 +2,9 @@
 reason, the step that had finished keeps its output, and the server takes new work.
 
 The service runs on PostgreSQL without the hub (`workbench serve` with a stub hub identity), so
-only the service process dies and comes back, as it does when the hub restarts it.
+only the service process dies and comes back, as it does when the hub restarts it. Both ways
+of running executions: in the service's execution process (the default; it must die with the
+service, not go on writing) and on the service's own threads.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.fakes.behaviour import Behaviour
@@ -82,8 +85,9 @@ def wait_running_step(api: httpx.Client, execution_id: str, step_id: str) -> Non
     raise AssertionError(f"step {step_id} never started")
 
 
+@pytest.mark.parametrize("executions_in", ["process", "server"])
 def test_s11_killed_service_leaves_no_execution_running(
-    tmp_path: Path, postgres_server: PostgresServer, fake_provider: FakeProvider
+    tmp_path: Path, postgres_server: PostgresServer, fake_provider: FakeProvider, executions_in: str
 ) -> None:
     database_url = postgres_server.create_database("workbench_crash")
     try:
@@ -101,6 +105,8 @@ def test_s11_killed_service_leaves_no_execution_running(
                 "WORKBENCH_PROVIDER_BASE_URLS": provider_base_urls(fake_provider),
                 "WORKBENCH_SEED_DEMO": "false",
                 "WORKBENCH_LOG_FORMAT": "json",  # as in production
+                # The default (a process of their own), and threads of the service.
+                "WORKBENCH_EXECUTION_PROCESS": str(executions_in == "process").lower(),
                 # Pages need the hub's OAuth, which the stub identity does not offer.
                 "WORKBENCH_DASHBOARD": "false",
                 "WORKBENCH_MLFLOW_UI": "false",
@@ -126,8 +132,11 @@ def test_s11_killed_service_leaves_no_execution_running(
                 agent = api.post(f"projects/{project['id']}/agents", json=agent_body).json()
                 execution = api.post(f"agents/{agent['id']}/execute").json()
                 wait_running_step(api, execution["id"], "stuck")
+            # The execution process (and its tracking process) must not outlive the service.
+            children = psutil.Process(first.pid).children(recursive=True)
             first.send_signal(signal.SIGKILL)
             first.wait(10)
+            _, alive = psutil.wait_procs(children, timeout=10)
 
         with service(config, env, log) as second:
             wait_up(url, second, log)
@@ -148,13 +157,18 @@ def test_s11_killed_service_leaves_no_execution_running(
     assert steps["stuck"]["status"] == "FAILED"
     assert steps["stuck"]["error"] == "interrupted by server restart"
     assert finished["status"] == "COMPLETED", finished["error"]
-    audit = [
+    assert children and not alive, alive
+    entries = [
         entry
         for entry in map(json_or_none, log.read_text(errors="replace").splitlines())
-        if entry and entry.get("event") == "audit" and entry.get("action") == "execution.create"
+        if entry and entry.get("event") == "audit"
     ]
+    audit = [entry for entry in entries if entry.get("action") == "execution.create"]
     assert len(audit) == 2
     assert all(entry["request_id"] and entry["user_id"] for entry in audit)
+    # The keys are decrypted in the execution process; its audit lines name the same requests.
+    uses = [entry for entry in entries if entry.get("action") == "key.use"]
+    assert {entry["request_id"] for entry in uses} == {entry["request_id"] for entry in audit}
 
 
 def json_or_none(line: str) -> dict | None:

@@ -12,7 +12,6 @@ Server options are the traits below; each reads its `WORKBENCH_*` variable by de
 from __future__ import annotations
 
 import dataclasses
-import functools
 import importlib
 import json
 import logging
@@ -29,14 +28,15 @@ from traitlets import Bool, Dict, Instance, Integer, List, Unicode, default, val
 from workbench import __version__
 from workbench.config import Settings, log_level, traitlets_level
 from workbench.db import Database, check_schema
+from workbench.engine_setup import EngineSetup
 from workbench.errors import ConfigurationError
 from workbench.extensions import logs, metrics
 from workbench.extensions.actors import ActorDirectory
 from workbench.extensions.index import fallback_handlers
 from workbench.extensions.server import WorkbenchServerApp
-from workbench.gateway_cluster import EngineCluster, GatewaySettings, check_gateway
+from workbench.gateway_cluster import GatewaySettings, check_gateway
 from workbench.hub.demo import seed_demo
-from workbench.runner import ExecutionRunner, tracking_context
+from workbench.runner_process import RunnerOptions, RunnerProcess, runner_from_options
 from workbench.services import Services
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,6 @@ DEFAULT_PROVIDER_LIMITS: dict[str, int] = {
     "openai-compatible": 4,
 }
 API_PREFIX = "api"
-ENGINE_START_TIMEOUT_S = 120.0
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
@@ -471,6 +470,16 @@ class WorkbenchApp(ExtensionApp):
     def _default_log_level(self) -> str:
         return traitlets_level(log_level())  # WORKBENCH_LOG_LEVEL, as the server's
 
+    execution_process = Bool(
+        help="Run executions (the agent engine, its Dask loop, the recording of their events) "
+        "in a process of their own beside the web server, so requests do not wait behind them "
+        "(WORKBENCH_EXECUTION_PROCESS, default true); off, on threads of the server's process.",
+    ).tag(config=True)
+
+    @default("execution_process")
+    def _default_execution_process(self) -> bool:
+        return _env("WORKBENCH_EXECUTION_PROCESS").lower() not in {"0", "false", "no"}
+
     worker_threads = Integer(
         8,
         help="Threads that run database work for requests, off the event loop.",
@@ -482,10 +491,10 @@ class WorkbenchApp(ExtensionApp):
     actors = Instance(ActorDirectory, allow_none=True)
     executor = Instance(ThreadPoolExecutor, allow_none=True)
     database = Instance(Database, allow_none=True)
-    runner = Instance(ExecutionRunner, allow_none=True)
+    # An `ExecutionRunner`, or a `RunnerProcess` with the same calls.
+    runner: Any = None
     _dashboard: Any = None
     _gateway: GatewaySettings | None = None
-    _engine_cluster: EngineCluster | None = None
 
     @property
     def mlflow_ui_url(self) -> str | None:
@@ -536,47 +545,36 @@ class WorkbenchApp(ExtensionApp):
             seed_demo(services, self.demo_owner)
         log.info("workbench service on %s (database %s)", self.api_url(), database.url)
 
-    def _make_runner(self, services: Services) -> ExecutionRunner:
-        from tracking.process import TrackerProcess
+    def engine_setup(self) -> EngineSetup:
+        """How the agent engine starts, from these options."""
+        return EngineSetup(
+            scheduler_address=None if self._gateway is not None else self.dask_scheduler or None,
+            gateway=self._gateway,
+            response_cache=self.response_cache or None,
+            provider_limits=dict(self.provider_limits),
+        )
 
-        # MLflow's writes cost tens of ms of Python per execution: not on the request process.
-        tracker = TrackerProcess(
-            self.mlflow_tracking_uri,
+    def _make_runner(self, services: Services) -> Any:
+        options = RunnerOptions(
+            settings=self.settings_for_process(),
+            engine=self.engine_setup(),
+            tracking_uri=self.mlflow_tracking_uri,
             artifact_root=self.mlflow_artifact_root,
-            on_status=lambda status: runner.on_tracking_status(status),
             tracing=self.mlflow_tracing,
+            provider_base_urls=dict(self.provider_base_urls),
+            log_level=self.log.getEffectiveLevel(),
+            json_logs=self.json_logs,
         )
-        runner = ExecutionRunner(
-            services,
-            self._make_engine,
-            tracker=tracker,
-            context_factory=functools.partial(tracking_context, services),
-            provider_base_urls=self.provider_base_urls,
-            on_finished=metrics.observe_execution,
-            on_event=metrics.observe_event,
-        )
+        observers: dict[str, Any] = {
+            "on_finished": metrics.observe_execution,
+            "on_event": metrics.observe_event,
+        }
+        if self.execution_process:
+            runner: Any = RunnerProcess(services, options, **observers)
+        else:
+            runner = runner_from_options(services, options, **observers)
         metrics.EXECUTIONS_RUNNING.set_function(runner.live_count)
         return runner
-
-    def _make_engine(self) -> Any:
-        from agents.engine import Engine
-
-        cache = self.response_cache or None
-        if cache and "://" not in cache:
-            Path(cache).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        if self._gateway is None:
-            engine = Engine(
-                self.dask_scheduler or None, cache=cache, provider_limits=self.provider_limits
-            )
-            return engine.wait_ready(ENGINE_START_TIMEOUT_S)
-        self._engine_cluster = cluster = EngineCluster.start(self._gateway)
-        engine = Engine(
-            cluster.scheduler_address,
-            security=cluster.security,
-            cache=cache,
-            provider_limits=self.provider_limits,
-        )
-        return engine.wait_ready(ENGINE_START_TIMEOUT_S)
 
     def initialize_handlers(self) -> None:
         for module_name in self.handler_modules:
@@ -601,9 +599,7 @@ class WorkbenchApp(ExtensionApp):
         if self._dashboard is not None:
             self._dashboard.stop()
         if self.runner is not None:
-            self.runner.close()
-        if self._engine_cluster is not None:  # after the engine that runs on it
-            self._engine_cluster.close()
+            self.runner.close()  # and the engine with it (and its gateway cluster)
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
         if self.database is not None:
