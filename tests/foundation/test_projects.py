@@ -35,6 +35,26 @@ def test_list_projects_pages_by_name_with_a_total(
     assert first.has_more and not second.has_more
 
 
+def test_a_page_past_the_end_is_empty_and_still_counts_the_total(
+    services: Services, alice: Actor, bob: Actor
+) -> None:
+    for name in ["a", "b", "c"]:
+        services.projects.create_project(alice, {"name": name})
+    services.projects.create_project(bob, {"name": "bob's"})
+    past = services.projects.list_projects(alice, offset=5, limit=2)
+    assert (past.items, past.total, past.has_more) == ((), 3, False)
+    assert services.projects.list_projects(bob, offset=0, limit=1).total == 1
+
+
+def test_a_user_with_no_projects_gets_an_empty_page(
+    services: Services, alice: Actor, admin: Actor
+) -> None:
+    services.projects.create_project(alice, {"name": "a"})
+    page = services.projects.list_projects(admin)  # the admin's own: none
+    assert (page.items, page.total) == ((), 0)
+    assert services.projects.list_projects(admin, all_users=True).total == 1
+
+
 def test_update_project_changes_only_given_fields(services: Services, alice: Actor) -> None:
     project = services.projects.create_project(alice, {"name": "p", "description": "keep"})
     updated = services.projects.update_project(alice, project.id, {"name": "q"})
