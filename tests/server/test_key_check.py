@@ -7,14 +7,18 @@ on its own, then the whole way: a key stored through the hub's API, checked by t
 
 from __future__ import annotations
 
+import concurrent.futures
 import secrets
+import socket
+import time
 
+import httpx
 import pytest
 
 from tests.fakes.provider_server import FakeProvider
 from tests.fixtures.hub import RunningHub, error_of
 from tests.server.helpers import store_key
-from workbench.runner import probe_key
+from workbench.runner import KEY_CHECK_TIMEOUT_S, probe_key
 
 PROVIDERS = ["openai", "anthropic", "google", "openai-compatible"]
 
@@ -119,3 +123,39 @@ def test_s1_another_users_key_cannot_be_checked(hub: RunningHub) -> None:
     assert error_of(response)["code"] == "not_found"
     # The provider was never asked with alice's key.
     assert not [r for r in hub.fake_provider.requests() if key in str(r["headers"])]
+
+
+@pytest.mark.hub
+def test_key_checks_waiting_on_a_silent_provider_do_not_hold_up_other_requests(
+    hub: RunningHub,
+) -> None:
+    """More checks hang than the service has database threads; reads still answer at once."""
+    hanging = 12  # the service's database threads: 4 (8 before they had threads of their own)
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(hanging + 4)
+        base_url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+        with hub.api(hub.user("alice")) as api:
+            created = api.post(
+                "apikeys",
+                json={"provider": "openai-compatible", "api_key": new_key(), "base_url": base_url},
+            )
+            assert created.status_code == 201, created.text
+            key_id = created.json()["id"]
+
+        def check() -> httpx.Response:
+            with hub.api(hub.user("alice")) as client:
+                return client.post(f"apikeys/{key_id}/check", timeout=KEY_CHECK_TIMEOUT_S + 30)
+
+        with concurrent.futures.ThreadPoolExecutor(hanging) as pool:
+            checks = [pool.submit(check) for _ in range(hanging)]
+            time.sleep(2)  # every check is now waiting on the silent provider
+            assert not any(c.done() for c in checks)
+            with hub.api(hub.user("alice")) as api:
+                started = time.monotonic()
+                listed = api.get("apikeys")
+                waited = time.monotonic() - started
+            assert listed.status_code == 200
+            assert waited < KEY_CHECK_TIMEOUT_S / 3, f"a read waited {waited:.1f} s behind them"
+            verdicts = [c.result() for c in checks]
+    assert all(v.status_code == 200 and v.json()["ok"] is False for v in verdicts)

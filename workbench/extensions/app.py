@@ -481,8 +481,17 @@ class WorkbenchApp(ExtensionApp):
         return _env("WORKBENCH_EXECUTION_PROCESS").lower() not in {"0", "false", "no"}
 
     worker_threads = Integer(
-        8,
-        help="Threads that run database work for requests, off the event loop.",
+        4,
+        help="Threads that run database work for requests, off the event loop. Each database "
+        "round trip hands the GIL over; more threads than cores made the slowest reads slower "
+        "under load (benchmarks/api_load.py: p99 70/55/80 ms with 4, 87/130/96 with 8).",
+    ).tag(config=True)
+
+    waiting_threads = Integer(
+        16,
+        help="Threads for request work that waits on something other than the database: a "
+        "provider's answer to a key check, an execution's end after a cancel, the execution "
+        "process's answer. They sleep while they wait, and the database threads stay free.",
     ).tag(config=True)
 
     # ---- what handlers use --------------------------------------------------------------
@@ -490,6 +499,7 @@ class WorkbenchApp(ExtensionApp):
     services = Instance(Services, allow_none=True)
     actors = Instance(ActorDirectory, allow_none=True)
     executor = Instance(ThreadPoolExecutor, allow_none=True)
+    waiting_executor = Instance(ThreadPoolExecutor, allow_none=True)
     database = Instance(Database, allow_none=True)
     # An `ExecutionRunner`, or a `RunnerProcess` with the same calls.
     runner: Any = None
@@ -527,6 +537,9 @@ class WorkbenchApp(ExtensionApp):
         self.database = database
         self.actors = ActorDirectory(services.users, admin_groups=frozenset(self.admin_groups))
         self.executor = ThreadPoolExecutor(self.worker_threads, thread_name_prefix="workbench-db")
+        self.waiting_executor = ThreadPoolExecutor(
+            self.waiting_threads, thread_name_prefix="workbench-wait"
+        )
         self._gateway = self.gateway_settings()
         if self._gateway is not None:
             try:  # the cluster itself starts with the engine, in the background
@@ -600,8 +613,9 @@ class WorkbenchApp(ExtensionApp):
             self._dashboard.stop()
         if self.runner is not None:
             self.runner.close()  # and the engine with it (and its gateway cluster)
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self.executor, self.waiting_executor):
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
         if self.database is not None:
             self.database.dispose()
 

@@ -22,6 +22,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Executor
 from http.client import responses
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -146,18 +147,30 @@ class WorkbenchHandlerMixin:
         return self._actor
 
     async def run_blocking(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`fn(*args, **kwargs)` on a worker thread; domain errors become API errors."""
-        # The worker thread logs with this request's id and user (see `logs`).
-        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-        try:
-            return await IOLoop.current().run_in_executor(self.workbench.executor, call)
-        except WorkbenchError as e:
-            raise ApiError.from_domain(e) from e
+        """`fn(*args, **kwargs)` on a database worker thread; domain errors become API errors."""
+        return await self._run_on(self.workbench.executor, fn, *args, **kwargs)
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A service call as the acting user: `fn(actor, *args, **kwargs)` off the loop."""
         actor = await self.actor()
         return await self.run_blocking(fn, actor, *args, **kwargs)
+
+    async def call_waiting(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`call` for work that waits on something outside the database (a provider, the
+        execution process) for seconds: on threads of its own, so reads are not queued
+        behind it."""
+        actor = await self.actor()
+        return await self._run_on(self.workbench.waiting_executor, fn, actor, *args, **kwargs)
+
+    async def _run_on(
+        self, executor: Executor, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        # The worker thread logs with this request's id and user (see `logs`).
+        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+        try:
+            return await IOLoop.current().run_in_executor(executor, call)
+        except WorkbenchError as e:
+            raise ApiError.from_domain(e) from e
 
 
 def start_request_context(handler: web.RequestHandler) -> None:

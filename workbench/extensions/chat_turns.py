@@ -37,7 +37,8 @@ class ChatTurnHandler(WorkbenchAPIHandler):
     async def post(self, session_id: str) -> None:
         data = self.parse_body(ChatTurnCreate)
         turns = ChatTurns(self.workbench.services, self.workbench.runner)
-        turn = await self.call(turns.start_turn, session_id, data)
+        # It subscribes to the execution: that waits for the execution process to answer.
+        turn = await self.call_waiting(turns.start_turn, session_id, data)
         self.respond(turn, status=202, location=self.api_url("executions", str(turn.execution_id)))
 
 

@@ -186,7 +186,7 @@ class CancelHandler(WorkbenchAPIHandler):
     async def post(self, execution_id: str) -> None:
         if self.json_body():
             raise ApiError(400, "cancel takes no body", field="body")
-        execution = await self.call(self.workbench.runner.cancel_execution, execution_id)
+        execution = await self.call_waiting(self.workbench.runner.cancel_execution, execution_id)
         self.respond(execution)
 
 

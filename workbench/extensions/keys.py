@@ -96,7 +96,7 @@ class KeyCheckHandler(WorkbenchAPIHandler):
 
     @web.authenticated
     async def post(self, key_id: str) -> None:
-        check = await self.call(self.workbench.runner.check_key, key_id)
+        check = await self.call_waiting(self.workbench.runner.check_key, key_id)
         self.respond_data({"ok": check.ok, "message": check.message})
 
 

@@ -87,7 +87,7 @@ class LiveHandler(
     async def open(self, execution_id: str) -> None:  # type: ignore[override]
         super().open(execution_id)
         loop = asyncio.get_running_loop()
-        self._unsubscribe = await self.call(
+        self._unsubscribe = await self.call_waiting(
             self.workbench.runner.subscribe, execution_id, self._deliver_from(loop)
         )
         # Subscribed first, then the snapshot: nothing falls between the two.
