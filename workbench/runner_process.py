@@ -47,6 +47,7 @@ from workbench.config import Settings
 from workbench.db.enums import ExecutionStatus
 from workbench.engine_setup import EngineSetup
 from workbench.errors import WorkbenchError
+from workbench.extensions import logs
 from workbench.runner import (
     CANCEL_TIMEOUT_S,
     EventCallback,
@@ -153,10 +154,8 @@ class RunnerProcess:
         self, actor: Actor, agent_id: uuid.UUID | str, inputs: Mapping[str, Any] | None = None
     ) -> Execution:
         """Persist a PENDING execution of the agent and hand it to the child; returns at once."""
-        from workbench.extensions.logs import REQUEST_ID
-
         execution, spec, checked = create_checked_execution(self._services, actor, agent_id, inputs)
-        run = ("run", actor, execution, spec, dict(checked), REQUEST_ID.get())
+        run = ("run", actor, execution, spec, dict(checked), logs.REQUEST_ID.get())
         with self._lock:
             if self._closed or self._child is None:
                 handed = False
@@ -397,9 +396,6 @@ class _Child:
 
 def serve(commands: Any, replies: Any, options: RunnerOptions) -> None:
     """The child's loop: an `ExecutionRunner` fed from `commands`, reporting on `replies`."""
-    from workbench.extensions import logs
-    from workbench.services import Services
-
     _configure_logging(options)
     logs.log_audit_events()
     parent = multiprocessing.parent_process()
@@ -530,8 +526,6 @@ class _Submissions:
         self._queue.put(None)
 
     def _loop(self) -> None:
-        from workbench.extensions.logs import REQUEST_ID, USER_ID
-
         while (item := self._queue.get()) is not None:
             actor, execution, spec, inputs, request_id = item
             with contextlib.suppress(WorkbenchError):
@@ -541,17 +535,15 @@ class _Submissions:
                     continue  # cancelled first
                 self._waiting.discard(execution.id)
                 # The audit events and log lines of the submission name the request.
-                tokens = (REQUEST_ID.set(request_id), USER_ID.set(str(actor.id)))
+                tokens = (logs.REQUEST_ID.set(request_id), logs.USER_ID.set(str(actor.id)))
                 try:
                     self._runner.submit_created(actor, execution, spec, inputs)
                 finally:
-                    REQUEST_ID.reset(tokens[0])
-                    USER_ID.reset(tokens[1])
+                    logs.REQUEST_ID.reset(tokens[0])
+                    logs.USER_ID.reset(tokens[1])
 
 
 def _configure_logging(options: RunnerOptions) -> None:
-    from workbench.extensions import logs
-
     handler = logging.StreamHandler(sys.stderr)
     if options.json_logs:
         handler.setFormatter(logs.JsonFormatter())

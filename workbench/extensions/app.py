@@ -483,8 +483,8 @@ class WorkbenchApp(ExtensionApp):
     worker_threads = Integer(
         4,
         help="Threads that run database work for requests, off the event loop. Each database "
-        "round trip hands the GIL over; more threads than cores made the slowest reads slower "
-        "under load (benchmarks/api_load.py: p99 70/55/80 ms with 4, 87/130/96 with 8).",
+        "round trip hands the GIL over: more threads than cores make the slowest reads slower "
+        "under load (measure with benchmarks/api_load.py).",
     ).tag(config=True)
 
     waiting_threads = Integer(
